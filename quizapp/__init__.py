@@ -1,0 +1,88 @@
+"""quizapp: articles into quizzes and flashcards, with spaced repetition and question banks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from quizapp import config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build, configure, register and return the app; no database or network I/O here."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        config.load_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+    config.load_secret_key_file(app)
+    config.finalise(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension objects of quizapp.extensions to this app."""
+    from quizapp import models  # noqa: F401  (the whole schema, for Alembic)
+    from quizapp.extensions import csrf, db, limiter, login_manager, migrate
+    from quizapp.services import accounts
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(accounts.load_user)
+    from quizapp.db_events import install_sqlite_pragmas
+
+    install_sqlite_pragmas(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per audience."""
+    from quizapp.web import auth, errors, instructor, main, study
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp, url_prefix="/auth")
+    app.register_blueprint(study.bp)
+    app.register_blueprint(instructor.bp, url_prefix="/teach")
+    app.register_blueprint(errors.bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Error pages live in the errors blueprint; nothing else to do here."""
+
+
+def register_commands(app: Flask) -> None:
+    """Add the admin and instructor CLI (`flask --app quizapp <command>`)."""
+    from quizapp.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose small helpers to Jinja templates."""
+    from quizapp.web import template_helpers
+
+    template_helpers.register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send CSP and the other security headers on every response."""
+    from quizapp.web.security import add_security_headers
+
+    app.after_request(add_security_headers)

@@ -1,0 +1,80 @@
+"""Configuration: safe defaults, then instance/config.py, then environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///quizapp.sqlite",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "QUESTION_BANKS_DIR": str(Path(__file__).resolve().parent.parent / "question_banks"),
+    # Uploads larger than this are refused before they are read whole.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    "ARTICLE_MAX_BYTES": 5_000_000,
+    # Origins allowed to frame /embed pages (CSP frame-ancestors); empty means self only.
+    "EMBED_ALLOWED_ORIGINS": [],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map Heroku-style ``postgres://`` URLs onto SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_environment(app: Flask) -> None:
+    """Apply the environment: ``DATABASE_URL``, ``SECRET_KEY`` and ``QUIZAPP_*`` variables."""
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if key := os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = key
+    if origins := os.environ.get("EMBED_ALLOWED_ORIGINS"):
+        app.config["EMBED_ALLOWED_ORIGINS"] = origins.split()
+    if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage
+    # QUIZAPP_FOO=bar sets FOO (values parsed as JSON when they are JSON).
+    app.config.from_prefixed_env("QUIZAPP")
+
+
+def load_secret_key_file(app: Flask) -> None:
+    """Use the key ``setup`` wrote into instance/ when none was configured."""
+    if app.config.get("SECRET_KEY"):
+        return
+    path = Path(app.instance_path) / SECRET_KEY_FILE
+    if path.is_file():
+        app.config["SECRET_KEY"] = path.read_text().strip()
+
+
+def finalise(app: Flask) -> None:
+    """Derive settings and refuse unsafe production configurations."""
+    uri = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        # A busy timeout lets concurrent writers wait instead of failing at once.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": 15})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not app.config.get("SECRET_KEY"):
+        if app.testing or app.debug:
+            app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
+        else:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Run `flask --app quizapp setup` (it writes one to "
+                "instance/secret_key) or set the SECRET_KEY environment variable."
+            )

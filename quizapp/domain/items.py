@@ -1,0 +1,65 @@
+"""Item dicts: the one shape items take between generator, bank formats, forms and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ITEM_TYPES = (
+    "flashcard", "mcq", "multi", "true_false", "short_answer", "numerical", "matching",
+    "cloze", "essay", "description",
+)  # fmt: skip
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split()).casefold()
+
+
+def validate_item(item: dict[str, Any]) -> list[str]:
+    """Return what is wrong with an item dict, field by field (empty when it is fine)."""
+    problems: list[str] = []
+    kind = item.get("type")
+    if kind not in ITEM_TYPES:
+        return [f"type: unknown item type {kind!r}"]
+    if not str(item.get("prompt") or "").strip():
+        problems.append("prompt: the prompt is empty")
+    choices = [str(c) for c in item.get("choices") or []]
+    answers = [str(a) for a in item.get("answers") or []]
+    if kind in ("mcq", "multi", "true_false"):
+        normalised = [_norm(c) for c in choices]
+        if len(set(normalised)) != len(normalised):
+            problems.append("choices: two choices are the same")
+        if len(choices) < 2:
+            problems.append("choices: give at least two choices")
+        missing = [a for a in answers if _norm(a) not in normalised]
+        if missing:
+            problems.append(f"answers: not among the choices: {', '.join(missing)}")
+        if not answers:
+            problems.append("answers: mark at least one correct answer")
+        if kind in ("mcq", "true_false") and len(answers) > 1:
+            problems.append("answers: a single-choice question has one correct answer")
+    elif kind in ("cloze", "short_answer", "flashcard") and not answers and not item.get("back"):
+        problems.append("answers: give at least one accepted answer")
+    if kind == "cloze" and "_____" not in str(item.get("prompt") or ""):
+        problems.append("prompt: a cloze prompt marks the gap with _____")
+    if kind == "matching":
+        pairs = item.get("pairs") or []
+        if len(pairs) < 2:
+            problems.append("pairs: give at least two pairs")
+        if len({_norm(p[0]) for p in pairs}) != len(pairs):
+            problems.append("pairs: two left-hand items are the same")
+    return problems
+
+
+def split_lines(text: str | None) -> list[str]:
+    """One entry per non-empty line, stripped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def parse_pairs(text: str | None) -> list[list[str]]:
+    """Lines of ``left => right`` into pairs (lines without the arrow are skipped)."""
+    pairs = []
+    for line in split_lines(text):
+        left, sep, right = line.partition("=>")
+        if sep and left.strip() and right.strip():
+            pairs.append([left.strip(), right.strip()])
+    return pairs

@@ -1,0 +1,35 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from quizapp.model_base import Base, utcnow
+from quizapp.models.classes import Assignment, Course, Enrollment
+from quizapp.models.content import (
+    Item,
+    ItemStatus,
+    SetStatus,
+    Source,
+    SourceSection,
+    StudySet,
+)
+from quizapp.models.progress import Attempt, AttemptMode, CardState, Response, ReviewLog
+from quizapp.models.users import Role, User
+
+__all__ = [
+    "Assignment",
+    "Attempt",
+    "AttemptMode",
+    "Base",
+    "CardState",
+    "Course",
+    "Enrollment",
+    "Item",
+    "ItemStatus",
+    "Response",
+    "ReviewLog",
+    "Role",
+    "SetStatus",
+    "Source",
+    "SourceSection",
+    "StudySet",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,152 @@
+"""Content: source articles with their sections, study sets and their items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizapp.extensions import db
+from quizapp.model_base import utcnow
+
+# JSON everywhere, JSONB where PostgreSQL offers it.
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class SetStatus:
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class ItemStatus:
+    """An item's review state: generated items start as drafts until an instructor approves."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    DROPPED = "dropped"
+
+
+class Source(db.Model):
+    """An article a study set was built from, kept as canonical text for highlighting."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    format: Mapped[str] = mapped_column(sa.String(20))
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sections: Mapped[list[SourceSection]] = relationship(
+        back_populates="source",
+        order_by="SourceSection.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class SourceSection(db.Model):
+    """A section of a source: its kind (takeaways, pros, cons, analysis, other) and entries."""
+
+    __tablename__ = "source_section"
+    __table_args__ = (sa.UniqueConstraint("source_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(sa.ForeignKey("source.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    heading: Mapped[str] = mapped_column(sa.String(500))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    start: Mapped[int] = mapped_column(default=0)
+    end: Mapped[int] = mapped_column(default=0)
+    # [{"label", "text", "start", "end"}] in the order of the article.
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+    source: Mapped[Source] = relationship(back_populates="sections")
+
+
+class StudySet(db.Model):
+    """A set of items learners study; built from an article, imported, or authored."""
+
+    __tablename__ = "study_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default=SetStatus.DRAFT, index=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"))
+    # Where a bundled or imported set came from ("bundle:alaska-summit.txt"), so loading
+    # question_banks/ again finds it instead of duplicating it.
+    origin: Mapped[str | None] = mapped_column(sa.String(500), unique=True)
+    seed: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    source: Mapped[Source | None] = relationship()
+    items: Mapped[list[Item]] = relationship(
+        back_populates="study_set", order_by="Item.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == SetStatus.PUBLISHED
+
+
+class Item(db.Model):
+    """One question or flashcard, with its answers and where in the source it came from."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        sa.UniqueConstraint("set_id", "uid"),
+        sa.Index("ix_item_set_status_position", "set_id", "status", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
+    # Stable id from the generator or the bank, unique within the set.
+    uid: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[str] = mapped_column(sa.String(20), default=ItemStatus.DRAFT)
+    title: Mapped[str | None] = mapped_column(sa.String(500))
+    prompt: Mapped[str] = mapped_column(sa.Text)
+    prompt_format: Mapped[str] = mapped_column(sa.String(20), default="plain")
+    back: Mapped[str | None] = mapped_column(sa.Text)
+    choices: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    answers: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    pairs: Mapped[list[list[str]]] = mapped_column(JSONType, default=list)
+    feedback: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict)
+    weights: Mapped[dict[str, float]] = mapped_column(JSONType, default=dict)
+    numeric: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    points: Mapped[float] = mapped_column(default=1.0)
+    # Provenance: the section and exact source text the item was generated from.
+    section_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("source_section.id", ondelete="SET NULL")
+    )
+    provenance_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    provenance_heading: Mapped[str | None] = mapped_column(sa.String(500))
+    provenance_text: Mapped[str | None] = mapped_column(sa.Text)
+    provenance_sentence: Mapped[str | None] = mapped_column(sa.Text)
+    provenance_start: Mapped[int | None]
+    provenance_end: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    study_set: Mapped[StudySet] = relationship(back_populates="items")
+    section: Mapped[SourceSection | None] = relationship()
+
+    @property
+    def is_gradable(self) -> bool:
+        return self.type not in ("flashcard", "description", "essay")

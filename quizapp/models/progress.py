@@ -1,0 +1,120 @@
+"""What learners did: quiz attempts and responses, flashcard states and the review log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizapp.extensions import db
+from quizapp.model_base import utcnow
+from quizapp.models.content import JSONType, Item, StudySet
+
+
+class AttemptMode:
+    PRACTICE = "practice"
+    TEST = "test"
+
+
+class Attempt(db.Model):
+    """One run through a quiz; the item order is fixed when it starts so reloads resume it."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (sa.Index("ix_attempt_user_set_started", "user_id", "set_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(sa.String(20), default=AttemptMode.PRACTICE)
+    item_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    time_limit_s: Mapped[int | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    score: Mapped[float | None]
+    max_score: Mapped[float | None]
+
+    study_set: Mapped[StudySet] = relationship()
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", order_by="Response.id"
+    )
+
+
+class Response(db.Model):
+    """A graded answer to one item in one attempt; the unique key makes it exactly-once."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "item_id"),
+        sa.Index("ix_response_user_created", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised from the attempt: progress and item analysis query by learner directly.
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    answer: Mapped[Any] = mapped_column(JSONType)
+    correct: Mapped[bool]
+    score: Mapped[float]
+    max_score: Mapped[float] = mapped_column(default=1.0)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="responses")
+    item: Mapped[Item] = relationship()
+
+
+class CardState(db.Model):
+    """A learner's FSRS memory state for one flashcard."""
+
+    __tablename__ = "card_state"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "item_id"),
+        # "What is due for me" is the hottest query of the flashcard page.
+        sa.Index("ix_card_state_user_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
+    )
+    set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
+    state: Mapped[int] = mapped_column(default=1)  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None] = mapped_column(default=0)
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime] = mapped_column(default=utcnow)
+    last_review: Mapped[datetime | None]
+    reps: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[Item] = relationship()
+
+
+class ReviewLog(db.Model):
+    """Every flashcard review, with the state before and after, so schedules can be replayed."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (
+        sa.Index("ix_review_log_card_reviewed", "card_state_id", "reviewed_at"),
+        sa.Index("ix_review_log_user_reviewed", "user_id", "reviewed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_state_id: Mapped[int] = mapped_column(sa.ForeignKey("card_state.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
+    rating: Mapped[int]  # fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
+    reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    duration_ms: Mapped[int | None]
+    # Cram reviews are logged but never move the FSRS state.
+    cram: Mapped[bool] = mapped_column(default=False)
+    state_before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    state_after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)

@@ -1,0 +1,1 @@
+"""Web layer: one blueprint package per audience; views stay thin over services."""

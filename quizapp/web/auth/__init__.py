@@ -1,0 +1,7 @@
+"""Sign-in, registration and sign-out."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from quizapp.web.auth import routes  # noqa: E402,F401

@@ -1,0 +1,140 @@
+"""Instructor views: build a set from an article, review its items, publish it."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from quizapp.domain.articles import ArticleError
+from quizapp.domain.items import parse_pairs, split_lines
+from quizapp.extensions import db
+from quizapp.models import Item, ItemStatus, StudySet
+from quizapp.services import authoring, sets
+from quizapp.web.instructor import bp
+from quizapp.web.instructor.forms import ArticleForm, EmptyForm, ItemForm
+from quizapp.web.security import instructor_required
+
+
+def get_own_set_or_404(set_id: int) -> StudySet:
+    """A set the current instructor may edit; others' sets are 404, not a hint they exist."""
+    study_set = db.get_or_404(StudySet, set_id)
+    if not authoring.can_edit(current_user, study_set):
+        abort(404)
+    return study_set
+
+
+def get_own_item_or_404(set_id: int, item_id: int) -> Item:
+    study_set = get_own_set_or_404(set_id)
+    item = db.get_or_404(Item, item_id)
+    if item.set_id != study_set.id:
+        abort(404)
+    return item
+
+
+@bp.get("/sets")
+@instructor_required
+def my_sets() -> ResponseReturnValue:
+    """The instructor's sets, drafts included."""
+    return render_template("instructor/sets.html", study_sets=authoring.sets_for(current_user))
+
+
+@bp.route("/sets/new", methods=("GET", "POST"))
+@instructor_required
+def new_set() -> ResponseReturnValue:
+    """Paste or upload an article and build a draft set from it."""
+    form = ArticleForm()
+    if form.validate_on_submit():
+        upload = form.upload.data
+        data = upload.read() if upload else (form.text.data or "")
+        filename = upload.filename if upload else None
+        try:
+            study_set = sets.create_set_from_article(
+                data, filename=filename, owner=current_user, seed=form.seed.data or 0,
+                max_bytes=current_app.config["ARTICLE_MAX_BYTES"])
+        except ArticleError as exc:
+            form.text.errors.append(f"{filename or 'The article'}: {exc}")
+        else:
+            db.session.commit()
+            flash(f"Built {len(study_set.items)} draft items. Review them, then publish.",
+                  "success")
+            return redirect(url_for("instructor.review", set_id=study_set.id))
+    return render_template("instructor/new_set.html", form=form), (400 if form.errors else 200)
+
+
+@bp.get("/sets/<int:set_id>")
+@instructor_required
+def review(set_id: int) -> ResponseReturnValue:
+    """Every item with its source sentence beside it, and approve / edit / drop buttons."""
+    study_set = get_own_set_or_404(set_id)
+    return render_template("instructor/review.html", study_set=study_set,
+                           items=study_set.items, form=EmptyForm())
+
+
+@bp.post("/sets/<int:set_id>/items/<int:item_id>/<any(approve, drop, restore):action>")
+@instructor_required
+def item_action(set_id: int, item_id: int, action: str) -> ResponseReturnValue:
+    """Approve, drop or restore one item."""
+    item = get_own_item_or_404(set_id, item_id)
+    if EmptyForm().validate_on_submit():
+        status = ItemStatus.DROPPED if action == "drop" else (
+            ItemStatus.APPROVED if action == "approve" else ItemStatus.DRAFT)
+        authoring.set_status(item, status)
+        db.session.commit()
+    return redirect(url_for("instructor.review", set_id=set_id, _anchor=f"item-{item_id}"))
+
+
+@bp.post("/sets/<int:set_id>/approve-all")
+@instructor_required
+def approve_all(set_id: int) -> ResponseReturnValue:
+    """Approve every remaining draft."""
+    study_set = get_own_set_or_404(set_id)
+    if EmptyForm().validate_on_submit():
+        flash(f"Approved {authoring.approve_all(study_set)} items.", "success")
+        db.session.commit()
+    return redirect(url_for("instructor.review", set_id=set_id))
+
+
+@bp.post("/sets/<int:set_id>/publish")
+@instructor_required
+def publish(set_id: int) -> ResponseReturnValue:
+    """Publish the set: learners now see its approved items."""
+    study_set = get_own_set_or_404(set_id)
+    if EmptyForm().validate_on_submit():
+        count = sets.publish_set(study_set)
+        db.session.commit()
+        flash(f"Published with {count} items learners can study.", "success")
+    return redirect(url_for("instructor.review", set_id=set_id))
+
+
+@bp.route("/sets/<int:set_id>/items/<int:item_id>/edit", methods=("GET", "POST"))
+@instructor_required
+def edit_item(set_id: int, item_id: int) -> ResponseReturnValue:
+    """Edit an item's prompt, choices, answers, pairs and explanation."""
+    item = get_own_item_or_404(set_id, item_id)
+    form = ItemForm(obj=None)
+    if form.validate_on_submit():
+        changes = {
+            "prompt": form.prompt.data.strip(), "back": (form.back.data or "").strip() or None,
+            "choices": split_lines(form.choices.data), "answers": split_lines(form.answers.data),
+            "pairs": parse_pairs(form.pairs.data), "explanation": form.explanation.data or "",
+            "tags": [t.strip() for t in (form.tags.data or "").split(",") if t.strip()],
+        }  # fmt: skip
+        try:
+            authoring.update_item(item, changes)
+        except authoring.ItemInvalid as exc:
+            for problem in exc.problems:
+                field, _, message = problem.partition(": ")
+                target = form[field] if field in form else form.prompt
+                target.errors.append(message)
+        else:
+            db.session.commit()
+            flash("Item saved.", "success")
+            return redirect(url_for("instructor.review", set_id=set_id, _anchor=f"item-{item_id}"))
+    elif not form.is_submitted():
+        form.prompt.data, form.back.data = item.prompt, item.back
+        form.choices.data, form.answers.data = "\n".join(item.choices), "\n".join(item.answers)
+        form.pairs.data = "\n".join(f"{left} => {right}" for left, right in item.pairs)
+        form.explanation.data, form.tags.data = item.explanation, ", ".join(item.tags)
+    return render_template("instructor/edit_item.html", form=form, item=item,
+                           study_set=item.study_set), (400 if form.errors else 200)

@@ -1,0 +1,78 @@
+"""Learner forms; the answer form is built per item type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from quizapp.models import Item
+
+
+class StartQuizForm(FlaskForm):
+    mode = RadioField("Mode", choices=[
+        ("practice", "Practice: feedback after every question"),
+        ("test", "Test: shuffled, feedback at the end"),
+    ], default="practice", validators=[InputRequired()])
+    submit = SubmitField("Start quiz")
+
+
+class ReviewForm(FlaskForm):
+    """Rate a flashcard; ``reps`` makes a double-submitted rating count once."""
+
+    rating = IntegerField("Rating", validators=[InputRequired(), AnyOf([1, 2, 3, 4])])
+    reps = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    duration_ms = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EmptyForm(FlaskForm):
+    submit = SubmitField("Submit")
+
+
+def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> FlaskForm:
+    """A form with the right input for the item type; ``answer_value`` reads it back."""
+
+    class AnswerForm(FlaskForm):
+        submit = SubmitField("Check answer")
+
+    choices = [(c, c) for c in (order or item.choices)]
+    if item.type in ("mcq", "true_false"):
+        AnswerForm.answer = RadioField("Your answer", choices=choices,
+                                       validators=[InputRequired("Pick an answer.")])
+    elif item.type == "multi":
+        AnswerForm.answer = MultiCheckboxField("Select all that apply", choices=choices,
+                                               validators=[DataRequired("Pick at least one.")])
+    elif item.type == "matching":
+        rights = sorted({right for _left, right in item.pairs})
+        options = [("", "Choose…")] + [(r, r) for r in rights]
+        for index, (left, _right) in enumerate(item.pairs):
+            setattr(AnswerForm, f"match_{index}", SelectField(
+                left, choices=options, validators=[DataRequired("Choose a match.")]))
+    else:
+        AnswerForm.answer = StringField("Your answer", validators=[
+            DataRequired("Type an answer."), Length(max=500)],
+            render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"})
+    return AnswerForm(**kwargs)
+
+
+def answer_value(item: Item, form: FlaskForm) -> Any:
+    """The submitted answer in the API's shape (str, list, or list of pairs)."""
+    if item.type == "matching":
+        return [[left, form[f"match_{i}"].data] for i, (left, _r) in enumerate(item.pairs)]
+    data = form["answer"].data
+    return list(data) if item.type == "multi" else (data or "").strip()

@@ -1,0 +1,196 @@
+"""Learner views: set page, article view, quiz attempts and flashcards."""
+
+from __future__ import annotations
+
+import random
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user
+
+from quizapp.domain import grading
+from quizapp.extensions import db
+from quizapp.models import Attempt, AttemptMode, Item, ItemStatus, Response, StudySet, User
+from quizapp.services import accounts, sets, study
+from quizapp.web.study import bp
+from quizapp.web.study.forms import EmptyForm, ReviewForm, StartQuizForm, answer_form, answer_value
+
+
+def current_learner() -> User:
+    """The signed-in user, or a new guest learner signed in for this browser session."""
+    if current_user.is_authenticated:
+        return current_user  # type: ignore[return-value]
+    guest = accounts.create_guest()
+    db.session.commit()
+    login_user(guest)
+    return guest
+
+
+def can_view_set(study_set: StudySet) -> bool:
+    if study_set.is_published:
+        return True
+    user = current_user
+    return bool(user.is_authenticated and (user.is_admin or study_set.owner_id == user.id))
+
+
+def get_set_or_404(set_id: int) -> StudySet:
+    study_set = db.get_or_404(StudySet, set_id)
+    if not can_view_set(study_set):
+        abort(404)
+    return study_set
+
+
+def get_attempt_or_404(attempt_id: int) -> Attempt:
+    """An attempt of the current user; other people's attempts do not exist for them."""
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if not current_user.is_authenticated or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+@bp.get("/sets/<int:set_id>")
+def set_page(set_id: int) -> ResponseReturnValue:
+    """A set: its article's sections and the ways to study it."""
+    study_set = get_set_or_404(set_id)
+    items = sets.learner_items(study_set)
+    flashcards = [item for item in items if item.type == "flashcard"]
+    quiz_items = [item for item in items if item.type in study.QUIZ_TYPES]
+    return render_template("study/set.html", study_set=study_set, items=items,
+                           flashcards=flashcards, quiz_items=quiz_items,
+                           source=study_set.source, start_form=StartQuizForm())
+
+
+@bp.get("/sets/<int:set_id>/article")
+def article(set_id: int) -> ResponseReturnValue:
+    """The source article, with the range ``?start=&end=`` highlighted."""
+    study_set = get_set_or_404(set_id)
+    if study_set.source is None:
+        abort(404)
+    start, end = request.args.get("start", type=int), request.args.get("end", type=int)
+    return render_template("study/article.html", study_set=study_set, source=study_set.source,
+                           start=start, end=end)
+
+
+@bp.post("/sets/<int:set_id>/attempts")
+def start_attempt(set_id: int) -> ResponseReturnValue:
+    """Start a quiz in practice or test mode."""
+    study_set = get_set_or_404(set_id)
+    form = StartQuizForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose practice or test mode.")
+    try:
+        attempt = study.start_attempt(current_learner(), study_set, form.mode.data)
+    except study.StudyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("study.set_page", set_id=set_id))
+    db.session.commit()
+    return redirect(url_for("study.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int) -> ResponseReturnValue:
+    """Resume an attempt at its first unanswered question (or show the result)."""
+    attempt = get_attempt_or_404(attempt_id)
+    next_id = study.next_item_id(attempt)
+    if attempt.finished_at or next_id is None:
+        return redirect(url_for("study.result", attempt_id=attempt_id))
+    return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
+
+
+def _choice_order(attempt: Attempt, item: Item) -> list[str]:
+    """Test mode shuffles choices, the same way on every reload of the attempt."""
+    order = list(item.choices)
+    if attempt.mode == AttemptMode.TEST and item.type != "true_false":
+        random.Random(f"{attempt.id}:{item.id}").shuffle(order)  # noqa: S311
+    return order
+
+
+def _attempt_item(attempt: Attempt, item_id: int) -> Item:
+    if item_id not in attempt.item_ids:
+        abort(404)
+    return db.get_or_404(Item, item_id)
+
+
+@bp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=("GET", "POST"))
+def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
+    """Show one question; POST records the answer exactly once."""
+    attempt = get_attempt_or_404(attempt_id)
+    item = _attempt_item(attempt, item_id)
+    form = answer_form(item, _choice_order(attempt, item))
+    if form.validate_on_submit():
+        try:
+            study.record_answer(attempt, item, answer_value(item, form))
+        except (study.StudyError, grading.AnswerRejected) as exc:
+            abort(400, str(exc))
+        db.session.commit()
+        if attempt.mode == AttemptMode.TEST:
+            return redirect(url_for("study.attempt", attempt_id=attempt_id))
+        return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
+    response = db.session.scalar(db.select(Response).filter_by(attempt_id=attempt_id,
+                                                               item_id=item_id))
+    position = attempt.item_ids.index(item_id) + 1
+    show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
+    return render_template(
+        "study/question.html", attempt=attempt, item=item, form=form, response=response,
+        show_feedback=show_feedback, position=position, total=len(attempt.item_ids),
+        next_id=study.next_item_id(attempt), finish_form=EmptyForm(),
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/attempts/<int:attempt_id>/finish")
+def finish(attempt_id: int) -> ResponseReturnValue:
+    """End the attempt now; unanswered questions score zero."""
+    attempt = get_attempt_or_404(attempt_id)
+    if EmptyForm().validate_on_submit():
+        study.finish_attempt(attempt)
+        db.session.commit()
+    return redirect(url_for("study.result", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+def result(attempt_id: int) -> ResponseReturnValue:
+    """The score, and each answer with its explanation."""
+    attempt = get_attempt_or_404(attempt_id)
+    if attempt.finished_at is None and study.next_item_id(attempt) is None:
+        study.finish_attempt(attempt)
+        db.session.commit()
+    items = {item.id: item for item in db.session.scalars(
+        db.select(Item).where(Item.id.in_(attempt.item_ids)))}
+    answers = {r.item_id: r for r in attempt.responses}
+    return render_template("study/result.html", attempt=attempt, items=items, answers=answers,
+                           finish_form=EmptyForm())
+
+
+@bp.get("/sets/<int:set_id>/flashcards")
+def flashcards(set_id: int) -> ResponseReturnValue:
+    """The next due or new flashcard of the set."""
+    study_set = get_set_or_404(set_id)
+    user = current_user if current_user.is_authenticated else None
+    if user is None:
+        item, state = _first_card(study_set), None
+    else:
+        item, state = study.next_card(user, study_set)
+    due = study.due_counts(user, study_set) if user else [0] * 7
+    return render_template("study/flashcards.html", study_set=study_set, item=item, state=state,
+                           form=ReviewForm(reps=state.reps if state else 0), due=due)
+
+
+def _first_card(study_set: StudySet) -> Item | None:
+    cards = sets.learner_items(study_set, types=("flashcard",))
+    return cards[0] if cards else None
+
+
+@bp.post("/sets/<int:set_id>/flashcards/<int:item_id>")
+def review(set_id: int, item_id: int) -> ResponseReturnValue:
+    """Rate a flashcard (Again / Hard / Good / Easy) and go to the next one."""
+    study_set = get_set_or_404(set_id)
+    item = db.get_or_404(Item, item_id)
+    if item.set_id != study_set.id or item.status != ItemStatus.PUBLISHED:
+        abort(404)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
+    study.review_card(current_learner(), item, form.rating.data, expected_reps=form.reps.data,
+                      duration_ms=form.duration_ms.data)
+    db.session.commit()
+    return redirect(url_for("study.flashcards", set_id=set_id))
