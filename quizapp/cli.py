@@ -30,8 +30,12 @@ def ensure_secret_key_file() -> bool:
 
 
 @click.command("setup")
-@click.option("--banks", "banks_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to load study sets from (default: question_banks/).")
+@click.option(
+    "--banks",
+    "banks_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to load study sets from (default: question_banks/).",
+)
 @with_appcontext
 def setup_command(banks_dir: Path | None) -> None:
     """Upgrade the database to the latest migration and load the bundled study sets.
@@ -42,8 +46,7 @@ def setup_command(banks_dir: Path | None) -> None:
         click.echo(f"Wrote a new secret key to {Path(current_app.instance_path, SECRET_KEY_FILE)}")
     upgrade()
     directory = banks_dir or Path(current_app.config["QUESTION_BANKS_DIR"])
-    report = sets.load_bundled_sets(directory,
-                                    max_bytes=current_app.config["ARTICLE_MAX_BYTES"])
+    report = sets.load_bundled_sets(directory, max_bytes=current_app.config["ARTICLE_MAX_BYTES"])
     db.session.commit()
     for name in report.created:
         click.echo(f"created  {name}")
@@ -60,8 +63,13 @@ def setup_command(banks_dir: Path | None) -> None:
 @click.command("build-set")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the set as JSON; write nothing.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Same article and seed give byte-identical output.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Same article and seed give byte-identical output.",
+)
 @click.option("--draft", is_flag=True, help="Save items as drafts to review in the browser.")
 @with_appcontext
 def build_set_command(path: Path, as_json: bool, seed: int, draft: bool) -> None:
@@ -70,25 +78,32 @@ def build_set_command(path: Path, as_json: bool, seed: int, draft: bool) -> None
     max_bytes = current_app.config["ARTICLE_MAX_BYTES"]
     try:
         if as_json:
-            _article, generated = sets.build_from_article(data, filename=path.name, seed=seed,
-                                                          max_bytes=max_bytes)
+            _article, generated = sets.build_from_article(
+                data, filename=path.name, seed=seed, max_bytes=max_bytes
+            )
             click.echo(json.dumps(generated, ensure_ascii=False, indent=2))
             return
-        study_set = sets.create_set_from_article(data, filename=path.name, seed=seed,
-                                                 publish=not draft, max_bytes=max_bytes)
+        study_set = sets.create_set_from_article(
+            data, filename=path.name, seed=seed, publish=not draft, max_bytes=max_bytes
+        )
     except ArticleError as exc:
         raise click.ClickException(f"{path}: {exc}") from exc
     db.session.commit()
     state = "draft" if draft else "published"
-    click.echo(f"Saved {state} study set {study_set.id}: {study_set.title} "
-               f"({len(study_set.items)} items)")
+    click.echo(
+        f"Saved {state} study set {study_set.id}: {study_set.title} ({len(study_set.items)} items)"
+    )
 
 
 @click.command("create-user")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value,
-              show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.LEARNER.value,
+    show_default=True,
+)
 @click.option("--email", default=None)
 @with_appcontext
 def create_user_command(username: str, password: str, role: str, email: str | None) -> None:

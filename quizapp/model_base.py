@@ -1,4 +1,7 @@
-"""Declarative base, naming convention and column types shared by every model (no imports of models)."""
+"""Declarative base, naming convention and column types shared by every model.
+
+Kept outside ``quizapp.models`` so extensions.py can import it without importing the models.
+"""
 
 from __future__ import annotations
 

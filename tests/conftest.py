@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,25 +13,26 @@ from flask.testing import FlaskClient
 from quizapp import create_app
 from quizapp.extensions import db
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SEED_ARTICLE = REPO_ROOT / "question_banks" / "alaska-summit.txt"
-DATA_DIR = Path(__file__).resolve().parent / "data"
+from support import REPO_ROOT
 
 
-def database_url() -> str:
-    """In-memory SQLite by default; QUIZAPP_TEST_DATABASE_URL runs the suite on PostgreSQL."""
-    return os.environ.get("QUIZAPP_TEST_DATABASE_URL", "sqlite://")
+def database_url(tmp_path: Path) -> str:
+    """A SQLite file per test (as in production: WAL, immediate writes), or the PostgreSQL
+    server named by QUIZAPP_TEST_DATABASE_URL."""
+    return os.environ.get("QUIZAPP_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url(),
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
         db.create_all()
@@ -43,6 +43,14 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replace pytest-flask's fixture of this name: it keeps one request context pushed for
+    the whole test, so every request shares one database session and transaction (see
+    STYLE.md §2.1). Each request here gets its own context, as in production."""
+    yield
+
+
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
@@ -50,7 +58,7 @@ def runner(app: Flask):
 
 @pytest.fixture
 def seeded(app: Flask):
-    """The app with the bundled question_banks/ loaded as published sets; returns the seed set id."""
+    """Load question_banks/ as published sets; returns the seed set's id."""
     from quizapp.models import StudySet
     from quizapp.services.sets import load_bundled_sets
 
@@ -58,8 +66,9 @@ def seeded(app: Flask):
         report = load_bundled_sets(REPO_ROOT / "question_banks")
         db.session.commit()
         assert "alaska-summit.txt" in report.created
-        return db.session.scalar(db.select(StudySet.id).where(
-            StudySet.origin == "bundle:alaska-summit.txt"))
+        return db.session.scalar(
+            db.select(StudySet.id).where(StudySet.origin == "bundle:alaska-summit.txt")
+        )
 
 
 class AuthActions:
@@ -68,8 +77,9 @@ class AuthActions:
     def __init__(self, app: Flask, client: FlaskClient):
         self._app, self._client = app, client
 
-    def create(self, username: str = "learner", password: str = "password123",
-               role: str = "learner") -> int:
+    def create(
+        self, username: str = "learner", password: str = "password123", role: str = "learner"
+    ) -> int:
         from quizapp.services.accounts import create_user
 
         with self._app.app_context():
@@ -87,11 +97,3 @@ class AuthActions:
 @pytest.fixture
 def auth(app: Flask, client: FlaskClient) -> AuthActions:
     return AuthActions(app, client)
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token rendered into a page's form."""
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no csrf token in page"
-    return match.group(1)

@@ -22,31 +22,41 @@ def validate_item(item: dict[str, Any]) -> list[str]:
         return [f"type: unknown item type {kind!r}"]
     if not str(item.get("prompt") or "").strip():
         problems.append("prompt: the prompt is empty")
-    choices = [str(c) for c in item.get("choices") or []]
     answers = [str(a) for a in item.get("answers") or []]
     if kind in ("mcq", "multi", "true_false"):
-        normalised = [_norm(c) for c in choices]
-        if len(set(normalised)) != len(normalised):
-            problems.append("choices: two choices are the same")
-        if len(choices) < 2:
-            problems.append("choices: give at least two choices")
-        missing = [a for a in answers if _norm(a) not in normalised]
-        if missing:
-            problems.append(f"answers: not among the choices: {', '.join(missing)}")
-        if not answers:
-            problems.append("answers: mark at least one correct answer")
-        if kind in ("mcq", "true_false") and len(answers) > 1:
-            problems.append("answers: a single-choice question has one correct answer")
+        problems += _choice_problems(kind, [str(c) for c in item.get("choices") or []], answers)
     elif kind in ("cloze", "short_answer", "flashcard") and not answers and not item.get("back"):
         problems.append("answers: give at least one accepted answer")
     if kind == "cloze" and "_____" not in str(item.get("prompt") or ""):
         problems.append("prompt: a cloze prompt marks the gap with _____")
     if kind == "matching":
-        pairs = item.get("pairs") or []
-        if len(pairs) < 2:
-            problems.append("pairs: give at least two pairs")
-        if len({_norm(p[0]) for p in pairs}) != len(pairs):
-            problems.append("pairs: two left-hand items are the same")
+        problems += _pair_problems(item.get("pairs") or [])
+    return problems
+
+
+def _choice_problems(kind: str, choices: list[str], answers: list[str]) -> list[str]:
+    problems = []
+    normalised = [_norm(c) for c in choices]
+    if len(set(normalised)) != len(normalised):
+        problems.append("choices: two choices are the same")
+    if len(choices) < 2:
+        problems.append("choices: give at least two choices")
+    missing = [a for a in answers if _norm(a) not in normalised]
+    if missing:
+        problems.append(f"answers: not among the choices: {', '.join(missing)}")
+    if not answers:
+        problems.append("answers: mark at least one correct answer")
+    if kind in ("mcq", "true_false") and len(answers) > 1:
+        problems.append("answers: a single-choice question has one correct answer")
+    return problems
+
+
+def _pair_problems(pairs: list[list[str]]) -> list[str]:
+    problems = []
+    if len(pairs) < 2:
+        problems.append("pairs: give at least two pairs")
+    if len({_norm(p[0]) for p in pairs}) != len(pairs):
+        problems.append("pairs: two left-hand items are the same")
     return problems
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.extensions import db
 from quizapp.model_base import utcnow
-from quizapp.models.content import JSONType, Item, StudySet
+from quizapp.models.content import Item, JSONType, StudySet
 
 
 class AttemptMode:
@@ -52,9 +52,7 @@ class Response(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("attempt.id", ondelete="CASCADE"))
-    item_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
     # Denormalised from the attempt: progress and item analysis query by learner directly.
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     answer: Mapped[Any] = mapped_column(JSONType)
@@ -80,9 +78,7 @@ class CardState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
-    item_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("item.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
     set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
     state: Mapped[int] = mapped_column(default=1)  # fsrs.State: 1 learning, 2 review, 3 relearning
     step: Mapped[int | None] = mapped_column(default=0)

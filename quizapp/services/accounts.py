@@ -27,7 +27,8 @@ def load_user(identity: str) -> User | None:
 
 def find_user(username: str) -> User | None:
     """Look a user up by username, case-insensitively."""
-    return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
+    query = sa.select(User).where(sa.func.lower(User.username) == username.lower())
+    return db.session.scalar(query)
 
 
 def create_user(

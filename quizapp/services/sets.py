@@ -37,7 +37,7 @@ def build_from_article(
 ) -> tuple[articles.Article, dict[str, Any]]:
     """Parse and generate without touching the database (the `build-set --json` path)."""
     article = articles.parse_article(data, filename=filename, max_bytes=max_bytes)
-    return article, articles.generate_study_set(article, seed=seed)
+    return article, articles.generate_study_set(article, seed=seed).to_dict()
 
 
 def sha256_of(data: bytes | str) -> str:
@@ -45,19 +45,29 @@ def sha256_of(data: bytes | str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def save_source(article: articles.Article, *, sha: str, filename: str | None,
-                owner: User | None) -> Source:
+def save_source(
+    article: articles.Article, *, sha: str, filename: str | None, owner: User | None
+) -> Source:
     """Store the article's canonical text and its sections."""
     source = Source(
-        title=article.title[:500], format=article.format, filename=filename, sha256=sha,
-        text=article.text, warnings=list(article.warnings), owner_id=owner.id if owner else None,
+        title=article.title[:500],
+        format=article.format,
+        filename=filename,
+        sha256=sha,
+        text=article.text,
+        warnings=list(article.warnings),
+        owner_id=owner.id if owner else None,
     )
     for position, section in enumerate(article.sections):
         data = section.to_dict()
         source.sections.append(
             SourceSection(
-                position=position, kind=section.kind, heading=section.heading[:500],
-                subject=section.subject, start=section.start, end=section.end,
+                position=position,
+                kind=section.kind,
+                heading=section.heading[:500],
+                subject=section.subject,
+                start=section.start,
+                end=section.end,
                 entries=data["items"],
             )
         )
@@ -120,12 +130,15 @@ def create_set_from_article(
     max_bytes: int = 5_000_000,
 ) -> StudySet:
     """Build a study set from an article and save it (drafts unless ``publish``)."""
-    article, generated = build_from_article(data, filename=filename, seed=seed,
-                                            max_bytes=max_bytes)
+    article, generated = build_from_article(data, filename=filename, seed=seed, max_bytes=max_bytes)
     source = save_source(article, sha=sha256_of(data), filename=filename, owner=owner)
     study_set = StudySet(
-        title=article.title[:500], status=SetStatus.PUBLISHED if publish else SetStatus.DRAFT,
-        owner_id=owner.id if owner else None, source=source, origin=origin, seed=seed,
+        title=article.title[:500],
+        status=SetStatus.PUBLISHED if publish else SetStatus.DRAFT,
+        owner_id=owner.id if owner else None,
+        source=source,
+        origin=origin,
+        seed=seed,
         description=_describe(generated),
     )
     db.session.add(study_set)
@@ -157,8 +170,9 @@ def load_bundled_sets(directory: str | Path, *, max_bytes: int = 5_000_000) -> L
         existing = db.session.scalar(sa.select(StudySet).where(StudySet.origin == origin))
         try:
             if existing is None:
-                create_set_from_article(data, filename=path.name, publish=True, origin=origin,
-                                        max_bytes=max_bytes)
+                create_set_from_article(
+                    data, filename=path.name, publish=True, origin=origin, max_bytes=max_bytes
+                )
                 report.created.append(path.name)
             elif existing.source is None or existing.source.sha256 != sha256_of(data):
                 _rebuild(existing, data, path.name, max_bytes)
@@ -171,8 +185,9 @@ def load_bundled_sets(directory: str | Path, *, max_bytes: int = 5_000_000) -> L
 
 
 def _rebuild(study_set: StudySet, data: bytes, filename: str, max_bytes: int) -> None:
-    article, generated = build_from_article(data, filename=filename, seed=study_set.seed,
-                                            max_bytes=max_bytes)
+    article, generated = build_from_article(
+        data, filename=filename, seed=study_set.seed, max_bytes=max_bytes
+    )
     source = save_source(article, sha=sha256_of(data), filename=filename, owner=None)
     study_set.source = source
     study_set.title = article.title[:500]
@@ -197,9 +212,7 @@ def published_sets() -> list[tuple[StudySet, int]]:
 
 def learner_items(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[Item]:
     """Items learners may see: published items of a published set, in order."""
-    query = sa.select(Item).where(
-        Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED
-    )
+    query = sa.select(Item).where(Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED)
     if types:
         query = query.where(Item.type.in_(types))
     return list(db.session.scalars(query.order_by(Item.position, Item.id)))

@@ -23,7 +23,7 @@ def highlight(text: str, start: int | None, end: int | None) -> Markup:
     """Escape ``text`` and wrap ``text[start:end]`` in <mark id="highlight">."""
     if start is None or end is None or not 0 <= start < end <= len(text):
         return escape(text)
-    return Markup("{}<mark id=\"highlight\">{}</mark>{}").format(
+    return Markup('{}<mark id="highlight">{}</mark>{}').format(
         text[:start], text[start:end], text[end:]
     )
 
@@ -33,5 +33,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["type_label"] = lambda t: TYPE_LABELS.get(t, t)
     app.jinja_env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     app.jinja_env.filters["highlight"] = highlight
-    app.jinja_env.filters["date"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if isinstance(
-        d, datetime) else ""
+    app.jinja_env.filters["date"] = lambda d: (
+        d.strftime("%Y-%m-%d %H:%M") if isinstance(d, datetime) else ""
+    )

@@ -20,13 +20,23 @@ class FakeItem:
     points: float = 1.0
 
 
-MCQ = FakeItem("mcq", choices=["Paris", "Lyon", "Nice"], answers=["Paris"],
-               feedback={"Lyon": "Lyon is the third city."})
+MCQ = FakeItem(
+    "mcq",
+    choices=["Paris", "Lyon", "Nice"],
+    answers=["Paris"],
+    feedback={"Lyon": "Lyon is the third city."},
+)
 
 
-@pytest.mark.parametrize(("answer", "correct", "score"), [
-    ("Paris", True, 1.0), ("  paris ", True, 1.0), ("Lyon", False, 0.0), (["Paris"], True, 1.0),
-])
+@pytest.mark.parametrize(
+    ("answer", "correct", "score"),
+    [
+        ("Paris", True, 1.0),
+        ("  paris ", True, 1.0),
+        ("Lyon", False, 0.0),
+        (["Paris"], True, 1.0),
+    ],
+)
 def test_mcq(answer, correct, score):
     result = grade(MCQ, answer)
     assert (result.correct, result.score) == (correct, score)
@@ -46,8 +56,12 @@ def test_multi_partial_credit_and_penalty():
 
 
 def test_multi_with_moodle_weights():
-    item = FakeItem("multi", choices=["a", "b", "c"], answers=["a", "b"],
-                    weights={"a": 0.5, "b": 0.5, "c": -1.0})
+    item = FakeItem(
+        "multi",
+        choices=["a", "b", "c"],
+        answers=["a", "b"],
+        weights={"a": 0.5, "b": 0.5, "c": -1.0},
+    )
     assert grade(item, ["a", "b"]).correct
     assert grade(item, ["a", "c"]).score == 0.0
 
@@ -65,8 +79,13 @@ def test_cloze_accepts_curly_or_straight_apostrophe():
 
 
 def test_numerical_tolerance_and_range():
-    item = FakeItem("numerical", numeric=[{"value": 3.14, "tolerance": 0.01, "fraction": 1.0},
-                                          {"low": 3.0, "high": 3.5, "fraction": 0.5}])
+    item = FakeItem(
+        "numerical",
+        numeric=[
+            {"value": 3.14, "tolerance": 0.01, "fraction": 1.0},
+            {"low": 3.0, "high": 3.5, "fraction": 0.5},
+        ],
+    )
     assert grade(item, "3.145").correct
     assert grade(item, "3.3").score == 0.5
     assert grade(item, "4").score == 0.0
@@ -85,9 +104,14 @@ def test_points_scale_the_score():
     assert grade(item, "False").score == 2.0
 
 
-@pytest.mark.parametrize(("item", "answer"), [
-    (MCQ, {"x": 1}), (FakeItem("matching", pairs=[["a", "1"]]), "a"), (FakeItem("essay"), "x"),
-])
+@pytest.mark.parametrize(
+    ("item", "answer"),
+    [
+        (MCQ, {"x": 1}),
+        (FakeItem("matching", pairs=[["a", "1"]]), "a"),
+        (FakeItem("essay"), "x"),
+    ],
+)
 def test_wrong_shapes_are_rejected(item, answer):
     with pytest.raises(AnswerRejected):
         grade(item, answer)

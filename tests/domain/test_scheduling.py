@@ -33,8 +33,12 @@ def test_higher_retention_means_shorter_intervals():
 
 
 def test_replay_reproduces_the_state_and_json_round_trips():
-    reviews = [(3, NOW), (3, NOW + timedelta(minutes=10)), (1, NOW + timedelta(days=3)),
-               (4, NOW + timedelta(days=4))]
+    reviews = [
+        (3, NOW),
+        (3, NOW + timedelta(minutes=10)),
+        (1, NOW + timedelta(days=3)),
+        (4, NOW + timedelta(days=4)),
+    ]
     card = scheduling.new_snapshot(NOW)
     for rating, when in reviews:
         card = scheduling.review(card, rating, when)

@@ -21,15 +21,20 @@ def _wants_json() -> bool:
 
 def _render(code: int, name: str, message: str) -> ResponseReturnValue:
     if _wants_json():
-        return jsonify(error={"code": name.lower().replace(" ", "_"), "message": message,
-                              "field": None}), code
+        return jsonify(
+            error={"code": name.lower().replace(" ", "_"), "message": message, "field": None}
+        ), code
     return render_template("errors/error.html", code=code, name=name, message=message), code
 
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError) -> ResponseReturnValue:
-    return _render(400, "Bad Request", f"The form expired or was forged: {error.description} "
-                   "Go back, reload the page and try again.")
+    return _render(
+        400,
+        "Bad Request",
+        f"The form expired or was forged: {error.description} "
+        "Go back, reload the page and try again.",
+    )
 
 
 @bp.app_errorhandler(HTTPException)
@@ -41,5 +46,8 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 @bp.app_errorhandler(InternalServerError)
 def internal_error(error: InternalServerError) -> ResponseReturnValue:
     db.session.rollback()
-    return _render(500, "Internal Server Error",
-                   "Something went wrong on our side; nothing you sent was half-saved.")
+    return _render(
+        500,
+        "Internal Server Error",
+        "Something went wrong on our side; nothing you sent was half-saved.",
+    )

@@ -9,12 +9,23 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 class ArticleForm(FlaskForm):
     """Paste an article or upload one; one of the two is required."""
 
-    text = TextAreaField("Paste the article (plain text, Markdown or HTML)",
-                         validators=[Optional(), Length(max=5_000_000)])
-    upload = FileField("…or upload a file", validators=[
-        FileAllowed(["txt", "md", "markdown", "html", "htm"], "Upload a .txt, .md or .html file.")])
-    seed = IntegerField("Seed (the same seed builds the same set)", default=0,
-                        validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
+    text = TextAreaField(
+        "Paste the article (plain text, Markdown or HTML)",
+        validators=[Optional(), Length(max=5_000_000)],
+    )
+    upload = FileField(
+        "…or upload a file",
+        validators=[
+            FileAllowed(
+                ["txt", "md", "markdown", "html", "htm"], "Upload a .txt, .md or .html file."
+            )
+        ],
+    )
+    seed = IntegerField(
+        "Seed (the same seed builds the same set)",
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=2**31 - 1)],
+    )
     submit = SubmitField("Build study set")
 
     def validate_text(self, field: TextAreaField) -> None:

@@ -50,14 +50,19 @@ def new_set() -> ResponseReturnValue:
         filename = upload.filename if upload else None
         try:
             study_set = sets.create_set_from_article(
-                data, filename=filename, owner=current_user, seed=form.seed.data or 0,
-                max_bytes=current_app.config["ARTICLE_MAX_BYTES"])
+                data,
+                filename=filename,
+                owner=current_user,
+                seed=form.seed.data or 0,
+                max_bytes=current_app.config["ARTICLE_MAX_BYTES"],
+            )
         except ArticleError as exc:
             form.text.errors.append(f"{filename or 'The article'}: {exc}")
         else:
             db.session.commit()
-            flash(f"Built {len(study_set.items)} draft items. Review them, then publish.",
-                  "success")
+            flash(
+                f"Built {len(study_set.items)} draft items. Review them, then publish.", "success"
+            )
             return redirect(url_for("instructor.review", set_id=study_set.id))
     return render_template("instructor/new_set.html", form=form), (400 if form.errors else 200)
 
@@ -67,8 +72,9 @@ def new_set() -> ResponseReturnValue:
 def review(set_id: int) -> ResponseReturnValue:
     """Every item with its source sentence beside it, and approve / edit / drop buttons."""
     study_set = get_own_set_or_404(set_id)
-    return render_template("instructor/review.html", study_set=study_set,
-                           items=study_set.items, form=EmptyForm())
+    return render_template(
+        "instructor/review.html", study_set=study_set, items=study_set.items, form=EmptyForm()
+    )
 
 
 @bp.post("/sets/<int:set_id>/items/<int:item_id>/<any(approve, drop, restore):action>")
@@ -77,8 +83,11 @@ def item_action(set_id: int, item_id: int, action: str) -> ResponseReturnValue:
     """Approve, drop or restore one item."""
     item = get_own_item_or_404(set_id, item_id)
     if EmptyForm().validate_on_submit():
-        status = ItemStatus.DROPPED if action == "drop" else (
-            ItemStatus.APPROVED if action == "approve" else ItemStatus.DRAFT)
+        status = (
+            ItemStatus.DROPPED
+            if action == "drop"
+            else (ItemStatus.APPROVED if action == "approve" else ItemStatus.DRAFT)
+        )
         authoring.set_status(item, status)
         db.session.commit()
     return redirect(url_for("instructor.review", set_id=set_id, _anchor=f"item-{item_id}"))
@@ -136,5 +145,6 @@ def edit_item(set_id: int, item_id: int) -> ResponseReturnValue:
         form.choices.data, form.answers.data = "\n".join(item.choices), "\n".join(item.answers)
         form.pairs.data = "\n".join(f"{left} => {right}" for left, right in item.pairs)
         form.explanation.data, form.tags.data = item.explanation, ", ".join(item.tags)
-    return render_template("instructor/edit_item.html", form=form, item=item,
-                           study_set=item.study_set), (400 if form.errors else 200)
+    return render_template(
+        "instructor/edit_item.html", form=form, item=item, study_set=item.study_set
+    ), (400 if form.errors else 200)

@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -20,10 +21,15 @@ from quizapp.models import Item
 
 
 class StartQuizForm(FlaskForm):
-    mode = RadioField("Mode", choices=[
-        ("practice", "Practice: feedback after every question"),
-        ("test", "Test: shuffled, feedback at the end"),
-    ], default="practice", validators=[InputRequired()])
+    mode = RadioField(
+        "Mode",
+        choices=[
+            SelectChoice("practice", "Practice: feedback after every question"),
+            SelectChoice("test", "Test: shuffled, feedback at the end"),
+        ],
+        default="practice",
+        validators=[InputRequired()],
+    )
     submit = SubmitField("Start quiz")
 
 
@@ -50,23 +56,32 @@ def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> Fl
     class AnswerForm(FlaskForm):
         submit = SubmitField("Check answer")
 
-    choices = [(c, c) for c in (order or item.choices)]
+    choices = [SelectChoice(c, c) for c in (order or item.choices)]
     if item.type in ("mcq", "true_false"):
-        AnswerForm.answer = RadioField("Your answer", choices=choices,
-                                       validators=[InputRequired("Pick an answer.")])
+        AnswerForm.answer = RadioField(
+            "Your answer", choices=choices, validators=[InputRequired("Pick an answer.")]
+        )
     elif item.type == "multi":
-        AnswerForm.answer = MultiCheckboxField("Select all that apply", choices=choices,
-                                               validators=[DataRequired("Pick at least one.")])
+        AnswerForm.answer = MultiCheckboxField(
+            "Select all that apply",
+            choices=choices,
+            validators=[DataRequired("Pick at least one.")],
+        )
     elif item.type == "matching":
         rights = sorted({right for _left, right in item.pairs})
-        options = [("", "Choose…")] + [(r, r) for r in rights]
+        options = [SelectChoice("", "Choose…")] + [SelectChoice(r, r) for r in rights]
         for index, (left, _right) in enumerate(item.pairs):
-            setattr(AnswerForm, f"match_{index}", SelectField(
-                left, choices=options, validators=[DataRequired("Choose a match.")]))
+            setattr(
+                AnswerForm,
+                f"match_{index}",
+                SelectField(left, choices=options, validators=[DataRequired("Choose a match.")]),
+            )
     else:
-        AnswerForm.answer = StringField("Your answer", validators=[
-            DataRequired("Type an answer."), Length(max=500)],
-            render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"})
+        AnswerForm.answer = StringField(
+            "Your answer",
+            validators=[DataRequired("Type an answer."), Length(max=500)],
+            render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"},
+        )
     return AnswerForm(**kwargs)
 
 

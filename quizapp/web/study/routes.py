@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import random
 
+from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user
+from flask_login import current_user, login_required, login_user
+from markupsafe import Markup
 
 from quizapp.domain import grading
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptMode, Item, ItemStatus, Response, StudySet, User
-from quizapp.services import accounts, sets, study
+from quizapp.services import accounts, progress, sets, study
 from quizapp.web.study import bp
 from quizapp.web.study.forms import EmptyForm, ReviewForm, StartQuizForm, answer_form, answer_value
 
@@ -55,9 +57,15 @@ def set_page(set_id: int) -> ResponseReturnValue:
     items = sets.learner_items(study_set)
     flashcards = [item for item in items if item.type == "flashcard"]
     quiz_items = [item for item in items if item.type in study.QUIZ_TYPES]
-    return render_template("study/set.html", study_set=study_set, items=items,
-                           flashcards=flashcards, quiz_items=quiz_items,
-                           source=study_set.source, start_form=StartQuizForm())
+    return render_template(
+        "study/set.html",
+        study_set=study_set,
+        items=items,
+        flashcards=flashcards,
+        quiz_items=quiz_items,
+        source=study_set.source,
+        start_form=StartQuizForm(),
+    )
 
 
 @bp.get("/sets/<int:set_id>/article")
@@ -67,8 +75,9 @@ def article(set_id: int) -> ResponseReturnValue:
     if study_set.source is None:
         abort(404)
     start, end = request.args.get("start", type=int), request.args.get("end", type=int)
-    return render_template("study/article.html", study_set=study_set, source=study_set.source,
-                           start=start, end=end)
+    return render_template(
+        "study/article.html", study_set=study_set, source=study_set.source, start=start, end=end
+    )
 
 
 @bp.post("/sets/<int:set_id>/attempts")
@@ -126,14 +135,22 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         if attempt.mode == AttemptMode.TEST:
             return redirect(url_for("study.attempt", attempt_id=attempt_id))
         return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
-    response = db.session.scalar(db.select(Response).filter_by(attempt_id=attempt_id,
-                                                               item_id=item_id))
+    response = db.session.scalar(
+        db.select(Response).filter_by(attempt_id=attempt_id, item_id=item_id)
+    )
     position = attempt.item_ids.index(item_id) + 1
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
     return render_template(
-        "study/question.html", attempt=attempt, item=item, form=form, response=response,
-        show_feedback=show_feedback, position=position, total=len(attempt.item_ids),
-        next_id=study.next_item_id(attempt), finish_form=EmptyForm(),
+        "study/question.html",
+        attempt=attempt,
+        item=item,
+        form=form,
+        response=response,
+        show_feedback=show_feedback,
+        position=position,
+        total=len(attempt.item_ids),
+        next_id=study.next_item_id(attempt),
+        finish_form=EmptyForm(),
     ), (400 if form.errors else 200)
 
 
@@ -154,11 +171,14 @@ def result(attempt_id: int) -> ResponseReturnValue:
     if attempt.finished_at is None and study.next_item_id(attempt) is None:
         study.finish_attempt(attempt)
         db.session.commit()
-    items = {item.id: item for item in db.session.scalars(
-        db.select(Item).where(Item.id.in_(attempt.item_ids)))}
+    items = {
+        item.id: item
+        for item in db.session.scalars(db.select(Item).where(Item.id.in_(attempt.item_ids)))
+    }
     answers = {r.item_id: r for r in attempt.responses}
-    return render_template("study/result.html", attempt=attempt, items=items, answers=answers,
-                           finish_form=EmptyForm())
+    return render_template(
+        "study/result.html", attempt=attempt, items=items, answers=answers, finish_form=EmptyForm()
+    )
 
 
 @bp.get("/sets/<int:set_id>/flashcards")
@@ -171,8 +191,14 @@ def flashcards(set_id: int) -> ResponseReturnValue:
     else:
         item, state = study.next_card(user, study_set)
     due = study.due_counts(user, study_set) if user else [0] * 7
-    return render_template("study/flashcards.html", study_set=study_set, item=item, state=state,
-                           form=ReviewForm(reps=state.reps if state else 0), due=due)
+    return render_template(
+        "study/flashcards.html",
+        study_set=study_set,
+        item=item,
+        state=state,
+        form=ReviewForm(reps=state.reps if state else 0),
+        due=due,
+    )
 
 
 def _first_card(study_set: StudySet) -> Item | None:
@@ -190,7 +216,31 @@ def review(set_id: int, item_id: int) -> ResponseReturnValue:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, "Choose a rating from 1 (again) to 4 (easy).")
-    study.review_card(current_learner(), item, form.rating.data, expected_reps=form.reps.data,
-                      duration_ms=form.duration_ms.data)
+    study.review_card(
+        current_learner(),
+        item,
+        form.rating.data,
+        expected_reps=form.reps.data,
+        duration_ms=form.duration_ms.data,
+    )
     db.session.commit()
     return redirect(url_for("study.flashcards", set_id=set_id))
+
+
+@bp.get("/me/progress")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    """The learner's own dashboard: mastery, accuracy by section, forecast, streak, history."""
+    board = progress.dashboard(current_user)
+    return render_template("study/dashboard.html", board=board, chart=Markup(board.history_svg))  # noqa: S704 - built from escaped parts
+
+
+@bp.get("/me/progress.csv")
+@login_required
+def export_progress() -> ResponseReturnValue:
+    """Download the learner's own answers and reviews."""
+    return FlaskResponse(
+        progress.export_csv(current_user),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=quizapp-progress.csv"},
+    )

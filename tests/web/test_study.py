@@ -1,0 +1,181 @@
+"""The learner's pages: home, set, article, quiz attempt and flashcards."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User
+
+
+def _items(app, set_id, *types):
+    with app.app_context():
+        query = sa.select(Item).where(Item.set_id == set_id, Item.status == "published")
+        if types:
+            query = query.where(Item.type.in_(types))
+        items = list(db.session.scalars(query.order_by(Item.position)))
+        db.session.expunge_all()
+        return items
+
+
+def test_home_lists_the_seed_set(client, seeded):
+    page = client.get("/").get_data(as_text=True)
+    assert "Alaska’s Shadow" in page
+    assert f"/sets/{seeded}" in page
+
+
+def test_set_page_shows_sections_and_study_options(client, seeded):
+    page = client.get(f"/sets/{seeded}").get_data(as_text=True)
+    for heading in ("Key Takeaways", "Pros for Putin", "Cons for Putin"):
+        assert heading in page
+    assert "Legitimacy and Recognition" in page
+    assert "Start quiz" in page and "Study flashcards" in page
+
+
+def test_article_page_highlights_the_provenance(client, app, seeded):
+    item = next(i for i in _items(app, seeded) if i.provenance_start is not None)
+    page = client.get(
+        f"/sets/{seeded}/article?start={item.provenance_start}&end={item.provenance_end}"
+    ).get_data(as_text=True)
+    highlighted = re.search(r'<mark id="highlight">(.*?)</mark>', page, re.S).group(1)
+    from markupsafe import escape
+
+    assert highlighted == str(escape(item.provenance_text))
+
+
+def test_unknown_set_is_404(client, seeded):
+    assert client.get("/sets/9999").status_code == 404
+
+
+def _start(client, set_id, mode="practice"):
+    response = client.post(f"/sets/{set_id}/attempts", data={"mode": mode})
+    assert response.status_code in (302, 303)
+    return response.headers["Location"]
+
+
+def _correct_form(item):
+    if item.type == "matching":
+        return {f"match_{i}": right for i, (_l, right) in enumerate(item.pairs)}
+    if item.type == "multi":
+        return {"answer": item.answers}
+    return {"answer": item.answers[0]}
+
+
+def _wrong_form(item):
+    if item.type == "matching":
+        rights = [r for _l, r in item.pairs]
+        return {f"match_{i}": rights[(i + 1) % len(rights)] for i in range(len(rights))}
+    if item.type in ("mcq", "true_false", "multi"):
+        return {"answer": next(c for c in item.choices if c not in item.answers)}
+    return {"answer": "certainly-not-the-answer"}
+
+
+def test_guest_takes_a_whole_practice_quiz_with_feedback(client, app, seeded):
+    location = _start(client, seeded)
+    attempt_id = int(re.search(r"/attempts/(\d+)", location).group(1))
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        order = list(attempt.item_ids)
+        assert db.session.get(User, attempt.user_id).is_guest
+    items = {i.id: i for i in _items(app, seeded)}
+    assert {items[i].type for i in order} >= {"mcq", "true_false", "cloze", "matching"}
+    for index, item_id in enumerate(order):
+        item = items[item_id]
+        form = _correct_form(item) if index % 2 == 0 else _wrong_form(item)
+        posted = client.post(f"/attempts/{attempt_id}/items/{item_id}", data=form)
+        assert posted.status_code in (302, 303), posted.get_data(as_text=True)[:500]
+        feedback = client.get(posted.headers["Location"]).get_data(as_text=True)
+        assert ("Correct" in feedback) if index % 2 == 0 else ("Correct answer" in feedback)
+        assert "Source:" in feedback
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    with app.app_context():
+        attempt = db.session.get(Attempt, attempt_id)
+        assert attempt.finished_at is not None
+        assert attempt.score == pytest.approx(
+            sum(items[i].points for n, i in enumerate(order) if n % 2 == 0), abs=1.0 * len(order)
+        )
+        assert len(attempt.responses) == len(order)
+    assert "Your score" in result
+
+
+def test_answer_posted_twice_is_recorded_once(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded)).group(1))
+    with app.app_context():
+        item_id = db.session.get(Attempt, attempt_id).item_ids[0]
+    item = next(i for i in _items(app, seeded) if i.id == item_id)
+    for form in (_correct_form(item), _wrong_form(item)):
+        client.post(f"/attempts/{attempt_id}/items/{item_id}", data=form)
+    with app.app_context():
+        responses = list(
+            db.session.scalars(sa.select(Response).where(Response.attempt_id == attempt_id))
+        )
+        assert len(responses) == 1 and responses[0].correct
+
+
+def test_reload_resumes_at_the_first_unanswered_question(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded)).group(1))
+    with app.app_context():
+        order = db.session.get(Attempt, attempt_id).item_ids
+    item = next(i for i in _items(app, seeded) if i.id == order[0])
+    client.post(f"/attempts/{attempt_id}/items/{order[0]}", data=_correct_form(item))
+    resumed = client.get(f"/attempts/{attempt_id}")
+    assert resumed.headers["Location"].endswith(f"/attempts/{attempt_id}/items/{order[1]}")
+
+
+def test_test_mode_gives_no_feedback_until_the_end(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded, "test")).group(1))
+    with app.app_context():
+        order = db.session.get(Attempt, attempt_id).item_ids
+    item = next(i for i in _items(app, seeded) if i.id == order[0])
+    posted = client.post(f"/attempts/{attempt_id}/items/{order[0]}", data=_wrong_form(item))
+    page = client.get(posted.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Not quite" not in page and "Correct answer" not in page
+    client.post(f"/attempts/{attempt_id}/finish")
+    result = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Correct answer" in result and "Not answered" in result
+
+
+def test_another_learner_cannot_open_my_attempt(client, app, seeded, auth):
+    attempt_path = _start(client, seeded)
+    auth.create("mallory")
+    client.post("/auth/logout")
+    auth.login("mallory")
+    assert client.get(attempt_path).status_code == 404
+
+
+def test_invalid_answer_shows_an_error_not_a_crash(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded)).group(1))
+    with app.app_context():
+        item_id = db.session.get(Attempt, attempt_id).item_ids[0]
+    response = client.post(f"/attempts/{attempt_id}/items/{item_id}", data={})
+    assert response.status_code == 400
+    assert "errors" in response.get_data(as_text=True)
+
+
+def test_flashcard_review_is_scheduled_with_fsrs_and_logged(client, app, seeded):
+    page = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    item_id = int(re.search(r"/flashcards/(\d+)", page).group(1))
+    posted = client.post(
+        f"/sets/{seeded}/flashcards/{item_id}",
+        data={"rating": "4", "reps": "0", "duration_ms": "2500"},
+    )
+    assert posted.status_code in (302, 303)
+    client.post(f"/sets/{seeded}/flashcards/{item_id}", data={"rating": "4", "reps": "0"})
+    with app.app_context():
+        state = db.session.scalar(sa.select(CardState).where(CardState.item_id == item_id))
+        logs = list(db.session.scalars(sa.select(ReviewLog)))
+        assert state.reps == 1 and state.state == 2  # Easy graduates a new card to review
+        assert len(logs) == 1 and logs[0].rating == 4 and logs[0].duration_ms == 2500
+        assert logs[0].state_before["state"] == 1 and logs[0].state_after["state"] == 2
+    # the card is no longer due, so the next page shows a different card
+    nxt = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    assert f'/flashcards/{item_id}"' not in nxt
+
+
+def test_bad_rating_is_rejected(client, seeded, app):
+    item = _items(app, seeded, "flashcard")[0]
+    response = client.post(
+        f"/sets/{seeded}/flashcards/{item.id}", data={"rating": "9", "reps": "0"}
+    )
+    assert response.status_code == 400
