@@ -52,6 +52,13 @@ def _push_request_context():
 
 
 @pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Replace pytest-flask's client, which keeps the last request's context pushed (its
+    ``with app.test_client()``) so a second client's request would reuse its ``g``."""
+    return app.test_client()
+
+
+@pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
 

@@ -10,7 +10,14 @@ from quizapp.models.content import (
     SourceSection,
     StudySet,
 )
-from quizapp.models.progress import Attempt, AttemptMode, CardState, Response, ReviewLog
+from quizapp.models.progress import (
+    Attempt,
+    AttemptMode,
+    CardState,
+    MatchRecord,
+    Response,
+    ReviewLog,
+)
 from quizapp.models.users import Role, User
 
 __all__ = [
@@ -23,6 +30,7 @@ __all__ = [
     "Enrollment",
     "Item",
     "ItemStatus",
+    "MatchRecord",
     "Response",
     "ReviewLog",
     "Role",

@@ -89,6 +89,9 @@ class StudySet(db.Model):
     # question_banks/ again finds it instead of duplicating it.
     origin: Mapped[str | None] = mapped_column(sa.String(500), unique=True)
     seed: Mapped[int] = mapped_column(default=0)
+    # Test mode settings: a time limit per attempt and how many test attempts a learner gets.
+    test_time_limit_s: Mapped[int | None]
+    test_max_attempts: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -30,6 +30,8 @@ class Attempt(db.Model):
     mode: Mapped[str] = mapped_column(sa.String(20), default=AttemptMode.PRACTICE)
     item_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
     time_limit_s: Mapped[int | None]
+    # Why the attempt exists beyond its mode, e.g. "mistakes" for "Review my mistakes".
+    purpose: Mapped[str | None] = mapped_column(sa.String(20))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     score: Mapped[float | None]
@@ -103,7 +105,10 @@ class ReviewLog(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    card_state_id: Mapped[int] = mapped_column(sa.ForeignKey("card_state.id", ondelete="CASCADE"))
+    # None for a cram review of a card never studied on schedule.
+    card_state_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("card_state.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
     rating: Mapped[int]  # fsrs.Rating: 1 again, 2 hard, 3 good, 4 easy
@@ -114,3 +119,17 @@ class ReviewLog(db.Model):
     state_before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     state_after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+
+
+class MatchRecord(db.Model):
+    """A learner's best time in the Match game of a set."""
+
+    __tablename__ = "match_record"
+    __table_args__ = (sa.UniqueConstraint("user_id", "set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
+    best_ms: Mapped[int]
+    plays: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

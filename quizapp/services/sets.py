@@ -84,6 +84,10 @@ def apply_item_dict(item: Item, data: dict[str, Any]) -> None:
             if key == "pairs":
                 value = [list(pair) for pair in value]
             setattr(item, key, value)
+    # Accepted spellings ("deal-oriented" / "deal oriented") grade as right answers too.
+    extra = [a for a in data.get("alternatives") or [] if a not in item.answers]
+    if extra:
+        item.answers = [*item.answers, *extra]
     prov = data.get("provenance") or {}
     item.provenance_kind = prov.get("kind")
     item.provenance_heading = prov.get("heading")

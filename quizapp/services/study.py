@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from quizapp.domain import grading, scheduling
+from quizapp.domain import analytics, grading, scheduling
 from quizapp.extensions import db
 from quizapp.models import (
     Attempt,
@@ -18,6 +18,7 @@ from quizapp.models import (
     CardState,
     Item,
     ItemStatus,
+    MatchRecord,
     Response,
     ReviewLog,
     StudySet,
@@ -33,6 +34,10 @@ class StudyError(ValueError):
     """A learner action that cannot be done (finished attempt, item not in the attempt...)."""
 
 
+class TimeUp(StudyError):
+    """The answer came after the time limit; the attempt has been finished."""
+
+
 @dataclass(frozen=True)
 class Recorded:
     """The stored response and whether this call created it (False for a repeat)."""
@@ -41,21 +46,92 @@ class Recorded:
     created: bool
 
 
+# A test answer arriving this long after the time limit still counts (network latency).
+TIME_LIMIT_GRACE = timedelta(seconds=5)
+
+
+def test_attempts_left(user: User, study_set: StudySet) -> int | None:
+    """How many test attempts the learner has left (None: unlimited)."""
+    if not study_set.test_max_attempts:
+        return None
+    used = db.session.scalar(
+        sa.select(sa.func.count(Attempt.id)).where(
+            Attempt.user_id == user.id,
+            Attempt.set_id == study_set.id,
+            Attempt.mode == AttemptMode.TEST,
+        )
+    )
+    return max(study_set.test_max_attempts - (used or 0), 0)
+
+
 def start_attempt(
     user: User, study_set: StudySet, mode: str = AttemptMode.PRACTICE, *, seed: int | None = None
 ) -> Attempt:
-    """Start a quiz over the set's gradable items; test mode shuffles their order."""
+    """Start a quiz over the set's gradable items; test mode shuffles and may be limited."""
     if mode not in (AttemptMode.PRACTICE, AttemptMode.TEST):
         raise StudyError(f"unknown quiz mode {mode!r}")
     item_ids = [item.id for item in learner_items(study_set, types=QUIZ_TYPES)]
     if not item_ids:
         raise StudyError("this set has no quiz questions yet")
+    time_limit = None
     if mode == AttemptMode.TEST:
+        if test_attempts_left(user, study_set) == 0:
+            raise StudyError("you have used all your test attempts for this set")
         random.Random(seed).shuffle(item_ids)  # noqa: S311 - order, not security
-    attempt = Attempt(user_id=user.id, set_id=study_set.id, mode=mode, item_ids=item_ids)
+        time_limit = study_set.test_time_limit_s
+    attempt = Attempt(
+        user_id=user.id, set_id=study_set.id, mode=mode, item_ids=item_ids,
+        time_limit_s=time_limit,
+    )  # fmt: skip
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def wrong_item_ids(user: User, study_set: StudySet) -> list[int]:
+    """Items of the set whose latest answer by this learner was not fully right."""
+    latest = (
+        sa.select(Response.item_id, sa.func.max(Response.id).label("last_id"))
+        .join(Item, Item.id == Response.item_id)
+        .where(Response.user_id == user.id, Item.set_id == study_set.id)
+        .group_by(Response.item_id)
+        .subquery()
+    )
+    wrong = set(
+        db.session.scalars(
+            sa.select(Response.item_id)
+            .join(latest, latest.c.last_id == Response.id)
+            .where(Response.correct.is_(False))
+        )
+    )
+    visible = {item.id: item for item in learner_items(study_set, types=QUIZ_TYPES)}
+    return [item_id for item_id in visible if item_id in wrong]
+
+
+def start_mistakes_attempt(user: User, study_set: StudySet) -> Attempt:
+    """A practice quiz of the items this learner got wrong most recently."""
+    item_ids = wrong_item_ids(user, study_set)
+    if not item_ids:
+        raise StudyError("no mistakes to review: your latest answers are all right")
+    attempt = Attempt(
+        user_id=user.id, set_id=study_set.id, mode=AttemptMode.PRACTICE, item_ids=item_ids,
+        purpose="mistakes",
+    )  # fmt: skip
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def deadline(attempt: Attempt) -> datetime | None:
+    """When a timed attempt ends."""
+    if not attempt.time_limit_s:
+        return None
+    return attempt.started_at + timedelta(seconds=attempt.time_limit_s)
+
+
+def is_overdue(attempt: Attempt, now: datetime | None = None) -> bool:
+    end = deadline(attempt)
+    return end is not None and (now or utcnow()) > end + TIME_LIMIT_GRACE
 
 
 def answered_ids(attempt: Attempt) -> set[int]:
@@ -81,6 +157,9 @@ def record_answer(
         return Recorded(existing, created=False)
     if attempt.finished_at is not None:
         raise StudyError("this attempt is finished")
+    if is_overdue(attempt):
+        finish_attempt(attempt)
+        raise TimeUp("time is up: answers after the time limit are not counted")
     result = grading.grade(item, answer)
     response = Response(
         attempt_id=attempt.id,
@@ -140,41 +219,51 @@ def _snapshot(state: CardState) -> scheduling.CardSnapshot:
 
 
 def next_card(
-    user: User, study_set: StudySet, now: datetime | None = None
+    user: User, study_set: StudySet | None = None, now: datetime | None = None
 ) -> tuple[Item | None, CardState | None]:
-    """The next flashcard to study: the most overdue due card, else a new card."""
+    """The next flashcard: the most overdue due card, else a new card within the daily limit.
+
+    Without a set, due cards come from every set and new cards from the sets the learner
+    has already started.
+    """
     now = now or utcnow()
-    due = db.session.execute(
+    due_query = (
         sa.select(Item, CardState)
         .join(CardState, CardState.item_id == Item.id)
         .where(
             CardState.user_id == user.id,
-            CardState.set_id == study_set.id,
             CardState.due <= now,
             Item.status == ItemStatus.PUBLISHED,
         )
         .order_by(CardState.due)
         .limit(1)
-    ).first()
+    )
+    if study_set is not None:
+        due_query = due_query.where(CardState.set_id == study_set.id)
+    due = db.session.execute(due_query).first()
     if due:
         return due[0], due[1]
     if new_cards_left_today(user, now) <= 0:
         return None, None
-    seen = sa.select(CardState.item_id).where(
-        CardState.user_id == user.id, CardState.set_id == study_set.id
-    )
-    new = db.session.scalar(
+    seen = sa.select(CardState.item_id).where(CardState.user_id == user.id)
+    new_query = (
         sa.select(Item)
+        .join(StudySet, StudySet.id == Item.set_id)
         .where(
-            Item.set_id == study_set.id,
             Item.type == "flashcard",
             Item.status == ItemStatus.PUBLISHED,
+            StudySet.status == "published",
             Item.id.not_in(seen),
         )
-        .order_by(Item.position, Item.id)
+        .order_by(Item.set_id, Item.position, Item.id)
         .limit(1)
     )
-    return new, None
+    if study_set is not None:
+        new_query = new_query.where(Item.set_id == study_set.id)
+    else:
+        started = sa.select(CardState.set_id).where(CardState.user_id == user.id)
+        new_query = new_query.where(Item.set_id.in_(started))
+    return db.session.scalar(new_query), None
 
 
 def new_cards_left_today(user: User, now: datetime) -> int:
@@ -254,19 +343,78 @@ def review_card(
 
 
 def due_counts(
-    user: User, study_set: StudySet, now: datetime | None = None, days: int = 7
+    user: User, study_set: StudySet | None = None, now: datetime | None = None, days: int = 7
 ) -> list[int]:
-    """How many of the learner's cards in the set fall due today and on each following day."""
+    """How many of the learner's cards fall due today and on each following day."""
     now = now or utcnow()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    dues = db.session.scalars(
-        sa.select(CardState.due).where(
-            CardState.user_id == user.id,
-            CardState.set_id == study_set.id,
-            CardState.due < midnight + timedelta(days=days),
+    query = sa.select(CardState.due).where(
+        CardState.user_id == user.id, CardState.due < midnight + timedelta(days=days)
+    )
+    if study_set is not None:
+        query = query.where(CardState.set_id == study_set.id)
+    return analytics.due_forecast(db.session.scalars(query), now, days)
+
+
+def cram_card(user: User, study_set: StudySet) -> Item | None:
+    """The flashcard crammed least recently (never-crammed first), ignoring the schedule."""
+    last_seen = (
+        sa.select(ReviewLog.item_id, sa.func.max(ReviewLog.reviewed_at).label("seen"))
+        .where(ReviewLog.user_id == user.id)
+        .group_by(ReviewLog.item_id)
+        .subquery()
+    )
+    return db.session.scalar(
+        sa.select(Item)
+        .outerjoin(last_seen, last_seen.c.item_id == Item.id)
+        .where(
+            Item.set_id == study_set.id,
+            Item.type == "flashcard",
+            Item.status == ItemStatus.PUBLISHED,
+        )
+        .order_by(last_seen.c.seen.is_not(None), last_seen.c.seen, Item.position, Item.id)
+        .limit(1)
+    )
+
+
+def cram_review(
+    user: User,
+    item: Item,
+    rating: int,
+    *,
+    duration_ms: int | None = None,
+    now: datetime | None = None,
+) -> ReviewLog:
+    """Log a cram review: recorded for history, but the FSRS state does not move."""
+    if rating not in scheduling.RATINGS:
+        raise StudyError("rating must be 1 to 4")
+    now = now or utcnow()
+    state = db.session.scalar(
+        sa.select(CardState).where(CardState.user_id == user.id, CardState.item_id == item.id)
+    )
+    snapshot = _snapshot(state).to_json() if state else {}
+    log = ReviewLog(
+        card_state_id=state.id if state else None, user_id=user.id, item_id=item.id,
+        rating=rating, reviewed_at=now, duration_ms=duration_ms, cram=True,
+        state_before=snapshot, state_after=snapshot,
+    )  # fmt: skip
+    db.session.add(log)
+    db.session.flush()
+    return log
+
+
+def record_match_time(user: User, study_set: StudySet, elapsed_ms: int) -> MatchRecord:
+    """Keep the learner's best Match time for the set."""
+    record = db.session.scalar(
+        sa.select(MatchRecord).where(
+            MatchRecord.user_id == user.id, MatchRecord.set_id == study_set.id
         )
     )
-    counts = [0] * days
-    for due in dues:
-        counts[max((due - midnight).days, 0)] += 1
-    return counts
+    if record is None:
+        record = MatchRecord(user_id=user.id, set_id=study_set.id, best_ms=elapsed_ms, plays=1)
+        db.session.add(record)
+    else:
+        record.best_ms = min(record.best_ms, elapsed_ms)
+        record.plays += 1
+    db.session.flush()
+    return record

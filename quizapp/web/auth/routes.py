@@ -84,7 +84,8 @@ def logout() -> ResponseReturnValue:
 def _registered_user() -> User:
     if current_user.is_guest:
         abort(403, "Register first: guests have no password to change.")
-    return current_user  # type: ignore[return-value]
+    # The real object, not the proxy: login_user() must never store the proxy itself.
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 @bp.route("/account", methods=("GET", "POST"))

@@ -46,5 +46,19 @@ class ItemForm(FlaskForm):
     submit = SubmitField("Save item")
 
 
+class TestSettingsForm(FlaskForm):
+    """Test mode: an optional time limit and number of attempts per learner."""
+
+    time_limit_minutes = IntegerField(
+        "Time limit in minutes (empty: none)",
+        validators=[Optional(), NumberRange(min=1, max=600)],
+    )
+    max_attempts = IntegerField(
+        "Test attempts per learner (empty: unlimited)",
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    submit = SubmitField("Save test settings")
+
+
 class EmptyForm(FlaskForm):
     submit = SubmitField("Submit")

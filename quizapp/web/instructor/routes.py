@@ -12,7 +12,7 @@ from quizapp.extensions import db
 from quizapp.models import Item, ItemStatus, StudySet
 from quizapp.services import authoring, sets
 from quizapp.web.instructor import bp
-from quizapp.web.instructor.forms import ArticleForm, EmptyForm, ItemForm
+from quizapp.web.instructor.forms import ArticleForm, EmptyForm, ItemForm, TestSettingsForm
 from quizapp.web.security import instructor_required
 
 
@@ -72,9 +72,33 @@ def new_set() -> ResponseReturnValue:
 def review(set_id: int) -> ResponseReturnValue:
     """Every item with its source sentence beside it, and approve / edit / drop buttons."""
     study_set = get_own_set_or_404(set_id)
-    return render_template(
-        "instructor/review.html", study_set=study_set, items=study_set.items, form=EmptyForm()
+    settings = TestSettingsForm(
+        time_limit_minutes=(study_set.test_time_limit_s or 0) // 60 or None,
+        max_attempts=study_set.test_max_attempts,
     )
+    return render_template(
+        "instructor/review.html", study_set=study_set, items=study_set.items, form=EmptyForm(),
+        settings=settings,
+    )  # fmt: skip
+
+
+@bp.post("/sets/<int:set_id>/settings")
+@instructor_required
+def test_settings(set_id: int) -> ResponseReturnValue:
+    """Save the set's test-mode time limit and attempt limit."""
+    study_set = get_own_set_or_404(set_id)
+    form = TestSettingsForm()
+    if form.validate_on_submit():
+        minutes = form.time_limit_minutes.data
+        study_set.test_time_limit_s = minutes * 60 if minutes else None
+        study_set.test_max_attempts = form.max_attempts.data or None
+        db.session.commit()
+        flash("Test settings saved.", "success")
+    else:
+        flash("Test settings not saved: " + "; ".join(
+            f"{form[name].label.text}: {', '.join(errors)}" for name, errors in form.errors.items()
+        ), "error")  # fmt: skip
+    return redirect(url_for("instructor.review", set_id=set_id))
 
 
 @bp.post("/sets/<int:set_id>/items/<int:item_id>/<any(approve, drop, restore):action>")

@@ -14,7 +14,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from quizapp.models import Item
@@ -39,6 +39,14 @@ class ReviewForm(FlaskForm):
     rating = IntegerField("Rating", validators=[InputRequired(), AnyOf([1, 2, 3, 4])])
     reps = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     duration_ms = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class MatchForm(FlaskForm):
+    """A finished Match game's time, filled in by the game's script."""
+
+    elapsed_ms = IntegerField(
+        widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=3_600_000)]
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -12,16 +12,32 @@ from markupsafe import Markup
 
 from quizapp.domain import grading
 from quizapp.extensions import db
-from quizapp.models import Attempt, AttemptMode, Item, ItemStatus, Response, StudySet, User
+from quizapp.models import (
+    Attempt,
+    AttemptMode,
+    Item,
+    ItemStatus,
+    MatchRecord,
+    Response,
+    StudySet,
+    User,
+)
 from quizapp.services import accounts, progress, sets, study
 from quizapp.web.study import bp
-from quizapp.web.study.forms import EmptyForm, ReviewForm, StartQuizForm, answer_form, answer_value
+from quizapp.web.study.forms import (
+    EmptyForm,
+    MatchForm,
+    ReviewForm,
+    StartQuizForm,
+    answer_form,
+    answer_value,
+)
 
 
 def current_learner() -> User:
     """The signed-in user, or a new guest learner signed in for this browser session."""
     if current_user.is_authenticated:
-        return current_user  # type: ignore[return-value]
+        return current_user._get_current_object()  # type: ignore[attr-defined]
     guest = accounts.create_guest()
     db.session.commit()
     login_user(guest)
@@ -65,6 +81,11 @@ def set_page(set_id: int) -> ResponseReturnValue:
         quiz_items=quiz_items,
         source=study_set.source,
         start_form=StartQuizForm(),
+        attempts_left=(
+            study.test_attempts_left(current_user, study_set)
+            if current_user.is_authenticated
+            else study_set.test_max_attempts
+        ),
     )
 
 
@@ -101,6 +122,9 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     """Resume an attempt at its first unanswered question (or show the result)."""
     attempt = get_attempt_or_404(attempt_id)
     next_id = study.next_item_id(attempt)
+    if attempt.finished_at is None and study.is_overdue(attempt):
+        study.finish_attempt(attempt)
+        db.session.commit()
     if attempt.finished_at or next_id is None:
         return redirect(url_for("study.result", attempt_id=attempt_id))
     return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
@@ -130,6 +154,8 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         try:
             study.record_answer(attempt, item, answer_value(item, form))
         except (study.StudyError, grading.AnswerRejected) as exc:
+            if isinstance(exc, study.TimeUp):
+                db.session.commit()  # keep the attempt finished
             abort(400, str(exc))
         db.session.commit()
         if attempt.mode == AttemptMode.TEST:
@@ -151,6 +177,7 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         total=len(attempt.item_ids),
         next_id=study.next_item_id(attempt),
         finish_form=EmptyForm(),
+        deadline=study.deadline(attempt),
     ), (400 if form.errors else 200)
 
 
@@ -198,6 +225,7 @@ def flashcards(set_id: int) -> ResponseReturnValue:
         state=state,
         form=ReviewForm(reps=state.reps if state else 0),
         due=due,
+        cram=False,
     )
 
 
@@ -209,21 +237,7 @@ def _first_card(study_set: StudySet) -> Item | None:
 @bp.post("/sets/<int:set_id>/flashcards/<int:item_id>")
 def review(set_id: int, item_id: int) -> ResponseReturnValue:
     """Rate a flashcard (Again / Hard / Good / Easy) and go to the next one."""
-    study_set = get_set_or_404(set_id)
-    item = db.get_or_404(Item, item_id)
-    if item.set_id != study_set.id or item.status != ItemStatus.PUBLISHED:
-        abort(404)
-    form = ReviewForm()
-    if not form.validate_on_submit():
-        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
-    study.review_card(
-        current_learner(),
-        item,
-        form.rating.data,
-        expected_reps=form.reps.data,
-        duration_ms=form.duration_ms.data,
-    )
-    db.session.commit()
+    _apply_review(_published_flashcard_or_404(item_id, get_set_or_404(set_id)))
     return redirect(url_for("study.flashcards", set_id=set_id))
 
 
@@ -244,3 +258,132 @@ def export_progress() -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=quizapp-progress.csv"},
     )
+
+
+@bp.post("/sets/<int:set_id>/mistakes")
+def review_mistakes(set_id: int) -> ResponseReturnValue:
+    """Start a practice quiz of the questions this learner got wrong most recently."""
+    study_set = get_set_or_404(set_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = study.start_mistakes_attempt(current_learner(), study_set)
+    except study.StudyError as exc:
+        flash(str(exc), "info")
+        return redirect(url_for("study.set_page", set_id=set_id))
+    db.session.commit()
+    return redirect(url_for("study.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/study")
+@login_required
+def study_now() -> ResponseReturnValue:
+    """Study now: the due cards of every set first, then new cards up to the daily limit."""
+    item, state = study.next_card(current_user)
+    return render_template(
+        "study/flashcards.html", study_set=None, item=item, state=state,
+        form=ReviewForm(reps=state.reps if state else 0), due=study.due_counts(current_user),
+        cram=False,
+    )  # fmt: skip
+
+
+@bp.post("/study/<int:item_id>")
+@login_required
+def study_now_review(item_id: int) -> ResponseReturnValue:
+    """Rate a card served by Study now, then serve the next one."""
+    item = _published_flashcard_or_404(item_id)
+    _apply_review(item)
+    return redirect(url_for("study.study_now"))
+
+
+@bp.get("/sets/<int:set_id>/cram")
+def cram(set_id: int) -> ResponseReturnValue:
+    """Cram: go through every card ahead of schedule without moving the schedule."""
+    study_set = get_set_or_404(set_id)
+    user = current_user if current_user.is_authenticated else None
+    item = study.cram_card(user, study_set) if user else _first_card(study_set)
+    return render_template(
+        "study/flashcards.html", study_set=study_set, item=item, state=None,
+        form=ReviewForm(reps=0), due=None, cram=True,
+    )  # fmt: skip
+
+
+@bp.post("/sets/<int:set_id>/cram/<int:item_id>")
+def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
+    """Log a cram rating; the FSRS state stays as it was."""
+    study_set = get_set_or_404(set_id)
+    item = _published_flashcard_or_404(item_id, study_set)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
+    study.cram_review(current_learner(), item, form.rating.data, duration_ms=form.duration_ms.data)
+    db.session.commit()
+    return redirect(url_for("study.cram", set_id=set_id))
+
+
+def _published_flashcard_or_404(item_id: int, study_set: StudySet | None = None) -> Item:
+    item = db.get_or_404(Item, item_id)
+    if item.status != ItemStatus.PUBLISHED or item.type != "flashcard":
+        abort(404)
+    if study_set is None:
+        get_set_or_404(item.set_id)
+    elif item.set_id != study_set.id:
+        abort(404)
+    return item
+
+
+def _apply_review(item: Item) -> None:
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
+    study.review_card(
+        current_learner(), item, form.rating.data, expected_reps=form.reps.data,
+        duration_ms=form.duration_ms.data,
+    )  # fmt: skip
+    db.session.commit()
+
+
+@bp.get("/sets/<int:set_id>/match")
+def match(set_id: int) -> ResponseReturnValue:
+    """Match: a timed game pairing terms with their descriptions."""
+    study_set = get_set_or_404(set_id)
+    pairs = match_pairs(study_set)
+    best = None
+    if current_user.is_authenticated:
+        best = db.session.scalar(
+            db.select(MatchRecord.best_ms).filter_by(user_id=current_user.id, set_id=set_id)
+        )
+    order = list(range(len(pairs)))
+    random.Random().shuffle(order)  # noqa: S311 - layout, not security
+    return render_template(
+        "study/match.html", study_set=study_set, pairs=pairs, right_order=order, best=best,
+        form=MatchForm(),
+    )  # fmt: skip
+
+
+@bp.post("/sets/<int:set_id>/match")
+def match_done(set_id: int) -> ResponseReturnValue:
+    """Store a finished Match time; the learner's best time is kept."""
+    study_set = get_set_or_404(set_id)
+    form = MatchForm()
+    pairs = match_pairs(study_set)
+    # Under 250 ms a pair is not a human playing: refuse it rather than keep a fake best.
+    if not form.validate_on_submit() or form.elapsed_ms.data < 250 * len(pairs):
+        abort(400, "That time is not possible.")
+    record = study.record_match_time(current_learner(), study_set, form.elapsed_ms.data)
+    db.session.commit()
+    flash(
+        f"Done in {form.elapsed_ms.data / 1000:.1f} s · best {record.best_ms / 1000:.1f} s",
+        "success",
+    )
+    return redirect(url_for("study.match", set_id=set_id))
+
+
+def match_pairs(study_set: StudySet, limit: int = 6) -> list[list[str]]:
+    """Pairs for the game: a matching item's pairs, else flashcard fronts and backs."""
+    items = sets.learner_items(study_set, types=("matching", "flashcard"))
+    matching = [item for item in items if item.type == "matching" and len(item.pairs) >= 3]
+    if matching:
+        return [list(pair) for pair in matching[0].pairs[:limit]]
+    cards = [item for item in items if item.type == "flashcard" and item.back]
+    return [[card.prompt, card.back] for card in cards[:limit]]
