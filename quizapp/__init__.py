@@ -13,7 +13,9 @@ from quizapp import config
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build, configure, register and return the app; no database or network I/O here."""
-    app = Flask(__name__, instance_relative_config=True)
+    # QUIZAPP_INSTANCE_PATH moves instance/ (database, secret key, config.py) elsewhere.
+    instance_path = os.environ.get("QUIZAPP_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(config.DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -23,6 +25,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config.load_secret_key_file(app)
     config.finalise(app)
     os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.before_request(config.require_secret_key)
 
     register_extensions(app)
     register_blueprints(app)

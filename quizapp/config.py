@@ -73,8 +73,23 @@ def finalise(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         if app.testing or app.debug:
             app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
+        elif os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+            # Commands such as `setup` (which writes the key) and `build-set` need no
+            # secret; requests are refused until one is configured (see require_secret_key).
+            app.config["SECRET_KEY"] = None
         else:
-            raise RuntimeError(
-                "SECRET_KEY is not set. Run `flask --app quizapp setup` (it writes one to "
-                "instance/secret_key) or set the SECRET_KEY environment variable."
-            )
+            raise RuntimeError(MISSING_SECRET)
+
+
+MISSING_SECRET = (
+    "SECRET_KEY is not set. Run `flask --app quizapp setup` (it writes one to "
+    "instance/secret_key) or set the SECRET_KEY environment variable."
+)
+
+
+def require_secret_key() -> None:
+    """Refuse to serve requests without a secret key (sessions and CSRF depend on it)."""
+    from flask import current_app
+
+    if not current_app.config.get("SECRET_KEY"):
+        raise RuntimeError(MISSING_SECRET)

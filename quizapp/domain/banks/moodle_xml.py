@@ -17,8 +17,9 @@ of ``33.33333``) or do not add up, or a cloze question with a broken embedded an
 skipped with a problem naming the line.
 
 Export writes one ``<question>`` per item in Moodle's layout; a flashcard becomes a short-answer
-question (front as question text, back as the answer). Embedded ``<file>`` images are not
-imported.
+question (front as question text, back as the answer), an untitled item gets a name from its
+text (:func:`default_name`), and a numerical range is written as value ± tolerance. Embedded
+``<file>`` images are not imported.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from .model import (
     clean_name,
     format_number,
     format_percent,
+    html_to_text,
     normalise_category,
     parse_number,
     snap_fraction,
@@ -68,8 +70,10 @@ _FORMAT_IN = {
     "moodle_auto_format": "moodle",
     "plain_text": "plain",
     "markdown": "markdown",
+    "wiki_like": "moodle",
 }
-_FORMAT_OUT = {v: k for k, v in _FORMAT_IN.items()}
+_FORMAT_OUT = {"html": "html", "moodle": "moodle_auto_format", "plain": "plain_text",
+               "markdown": "markdown"}
 
 
 class Node:
@@ -201,10 +205,16 @@ class _Skip(Exception):
     """This question cannot be imported; the message says why."""
 
 
-def _fmt(node: Node | None, default: str = "moodle") -> str:
-    if node is None:
+def _fmt(node: Node | None, default: str = "html") -> str:
+    """A text's format as Moodle reads it: the attribute, else the default; unknown is HTML."""
+    if node is None or "format" not in node.attrs:
         return default
-    return _FORMAT_IN.get(node.attrs.get("format", ""), default)
+    return _FORMAT_IN.get(node.attrs["format"].strip(), "html")
+
+
+def _single(text: str) -> bool:
+    """Moodle's trans_single: anything but 'false', '0' or empty means yes."""
+    return text.strip() not in ("false", "0", "")
 
 
 def _number(text: str, default: float) -> float:
@@ -252,8 +262,10 @@ def _options(q: Node, item: BankItem) -> None:
     answer_fmt = _fmt(answers[0], item.prompt_format) if answers else item.prompt_format
     if answer_fmt != item.prompt_format:
         item.extra["answer_format"] = answer_fmt
-    shuffle = q.get("shuffleanswers", default="true").lower()
-    if shuffle in ("false", "0"):
+    # Moodle's defaults when the element is missing: no shuffling for multichoice, shuffling
+    # for matching.
+    default = "false" if item.type in ("mcq", "multi") else "1"
+    if not _single(q.get("shuffleanswers", default=default)):
         item.extra["shuffleanswers"] = False
     numbering = q.get("answernumbering", default="abc")
     if numbering not in ("", "abc"):
@@ -261,8 +273,7 @@ def _options(q: Node, item: BankItem) -> None:
 
 
 def _read_multichoice(q: Node, item: BankItem) -> None:
-    single = q.get("single", default="true").lower() in ("true", "1")
-    item.type = "mcq" if single else "multi"
+    item.type = "mcq" if _single(q.get("single", default="true")) else "multi"
     item.choices = [c for c in _answers(q, item) if c.text]
     _options(q, item)
 
@@ -270,14 +281,18 @@ def _read_multichoice(q: Node, item: BankItem) -> None:
 def _read_truefalse(q: Node, item: BankItem) -> None:
     item.type = "true_false"
     truth = True
-    for answer in q.findall("answer"):
+    for index, answer in enumerate(q.findall("answer")):
         fraction = _number(answer.attrs.get("fraction", "0"), 0)
         feedback = answer.get("feedback", "text") or None
-        if answer.get("text").lower() == "true":
+        text = answer.get("text")
+        if text not in ("true", "false"):  # old exports: localised words, true first
+            text = "true" if index == 0 else "false"
+        if text == "true":
             item.true_feedback = feedback
-            truth = fraction >= 99.9
+            truth = fraction == 100
         else:
             item.false_feedback = feedback
+            truth = fraction != 100
     item.answers = ["True" if truth else "False"]
 
 
@@ -509,6 +524,21 @@ def can_export(item: BankItem) -> bool:
     return True
 
 
+def default_name(item: BankItem) -> str:
+    """The question name written for an item: its title, else the start of its text.
+
+    Moodle needs a name and does not make one up on XML import (it does for GIFT and Aiken),
+    so untitled items get one the way Moodle's GIFT importer makes it.
+    """
+    if item.title:
+        return item.title
+    text = html_to_text(item.prompt) if item.prompt_format in ("html", "moodle") else item.prompt
+    text = " ".join(text.split())
+    if len(text) > 80:
+        text = text[:77].rsplit(" ", 1)[0] + "..."
+    return clean_name(text) or "Question"
+
+
 def dump(items: Iterable[BankItem | dict[str, Any]], *, title: str = "") -> str:
     """Write items as a Moodle XML ``<quiz>``."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n']
@@ -548,7 +578,7 @@ def _write(item: BankItem) -> str:
     prompt = build_cloze(item) if item.type == "cloze" else item.prompt
     out = [
         f'  <question type="{qtype}">\n',
-        f"    <name>\n      {_text(item.title or '')}\n    </name>\n",
+        f"    <name>\n      {_text(default_name(item))}\n    </name>\n",
         _block("questiontext", prompt, fmt),
         _block("generalfeedback", item.general_feedback, fmt),
         f"    <defaultgrade>{format_number(item.points)}</defaultgrade>\n",
