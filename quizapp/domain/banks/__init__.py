@@ -69,6 +69,11 @@ _BY_EXTENSION = {ext: name for name, module in FORMATS.items() for ext in module
 _AIKEN_ANSWER = re.compile(r"^[ \t]*ANSWER:[ \t]*[A-Z]", re.MULTILINE)
 _AIKEN_OPTION = re.compile(r"^[ \t]*[A-Z][).]", re.MULTILINE)
 _GIFT_HINT = re.compile(r"\{[^{}]*\}|^::|^\$CATEGORY:|^//", re.MULTILINE)
+_ANKI_HEADER = re.compile(
+    r"\A(?:#[^\n]*\n)*#(?:separator|html|tags column|columns|notetype|deck|guid column"
+    r"|notetype column|deck column):",
+    re.IGNORECASE,
+)
 
 
 def _module(fmt: str) -> ModuleType:
@@ -107,8 +112,8 @@ def _sniff_text(text: str, extension: str | None) -> str:
             doc = None
         if isinstance(doc, dict) and doc.get("format") == quizapp_json.FORMAT_TAG:
             return "json"
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    if "\t" in first or first.startswith("#separator:"):
+    first = next((line for line in head.splitlines() if line.strip() and line[0] != "#"), "")
+    if ("\t" in first and not _GIFT_HINT.search(first)) or _ANKI_HEADER.match(head):
         return "csv"
     if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text):
         return "aiken"

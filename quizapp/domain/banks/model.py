@@ -336,6 +336,8 @@ def format_number(value: float | None) -> str:
     """Shortest text that reads back as the same float ('3' not '3.0')."""
     if value is None:
         return "*"
+    if not math.isfinite(value):
+        return repr(value)
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)

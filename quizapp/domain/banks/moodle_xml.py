@@ -72,8 +72,12 @@ _FORMAT_IN = {
     "markdown": "markdown",
     "wiki_like": "moodle",
 }
-_FORMAT_OUT = {"html": "html", "moodle": "moodle_auto_format", "plain": "plain_text",
-               "markdown": "markdown"}
+_FORMAT_OUT = {
+    "html": "html",
+    "moodle": "moodle_auto_format",
+    "plain": "plain_text",
+    "markdown": "markdown",
+}
 
 
 class Node:
@@ -110,8 +114,12 @@ class _TreeBuilder(ContentHandler):
         self.stack: list[Node] = []
         self.root: Node | None = None
 
-    def startElement(self, name: str, attrs: Any) -> None:  # noqa: N802 (SAX API)
-        line = self._locator.getLineNumber() if self._locator else 0
+    @property
+    def line(self) -> int | None:
+        return self._locator.getLineNumber() if self._locator else None
+
+    def startElement(self, name: str, attrs: Any) -> None:  # the SAX API's names
+        line = self.line or 0
         node = Node(name, dict(attrs.items()), line)
         if self.stack:
             self.stack[-1].children.append(node)
@@ -119,7 +127,7 @@ class _TreeBuilder(ContentHandler):
             self.root = node
         self.stack.append(node)
 
-    def endElement(self, name: str) -> None:  # noqa: N802 (SAX API)
+    def endElement(self, name: str) -> None:
         self.stack.pop()
 
     def characters(self, content: str) -> None:
@@ -137,7 +145,7 @@ def read_tree(data: bytes | str) -> Node:
             data, handler, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
     except DefusedXmlException as exc:
-        line = handler._locator.getLineNumber() if handler._locator else None
+        line = handler.line
         raise BankError(
             f"Line {line}: the file declares a DTD or entities ({type(exc).__name__});"
             " quizapp refuses these for safety — remove the <!DOCTYPE> part",
@@ -177,7 +185,11 @@ def parse(data: bytes | str) -> ParseResult:
         if qtype == "category":
             category = normalise_category(q.get("category", "text"))
             continue
-        name = clean_name(q.get("name", "text")) or ""
+        name = (
+            clean_name(q.get("name", "text"))
+            or clean_name(html_to_text(q.get("questiontext", "text"))[:80])
+            or f"question at line {q.line}"
+        )
         if qtype not in SUPPORTED:
             result.unsupported.append(
                 Problem(
@@ -191,7 +203,7 @@ def parse(data: bytes | str) -> ParseResult:
             continue
         try:
             item = _question(q, qtype)
-        except _Skip as skip:
+        except QuestionError as skip:
             result.problems.append(
                 Problem(q.line, f"Line {q.line}: question '{name}': {skip}", name, qtype)
             )
@@ -201,8 +213,8 @@ def parse(data: bytes | str) -> ParseResult:
     return result
 
 
-class _Skip(Exception):
-    """This question cannot be imported; the message says why."""
+class QuestionError(ValueError):
+    """This question cannot be imported (the rest of the file still can); the message says why."""
 
 
 def _fmt(node: Node | None, default: str = "html") -> str:
@@ -239,7 +251,7 @@ def _question(q: Node, qtype: str) -> BankItem:
     _READERS[qtype](q, item)
     problem = choice_problem(item)
     if problem:
-        raise _Skip(problem)
+        raise QuestionError(problem)
     return item
 
 
@@ -310,7 +322,9 @@ def _read_numerical(q: Node, item: BankItem) -> None:
         text = answer.get("text")
         value = parse_number(text)
         if value is None and text != "*":
-            raise _Skip(f"the answer '{text}' must be a number, for example -1.234 or 3e8, or '*'")
+            raise QuestionError(
+                f"the answer '{text}' must be a number, for example -1.234 or 3e8, or '*'"
+            )
         item.numeric.append(
             NumericAnswer(
                 value=value,
@@ -325,7 +339,7 @@ def _read_matching(q: Node, item: BankItem) -> None:
     item.type = "matching"
     item.pairs = [(sub.get("text"), sub.get("answer", "text")) for sub in q.findall("subquestion")]
     if sum(1 for left, _ in item.pairs if left) < 2:
-        raise _Skip("a matching question needs at least 2 subquestions with answers")
+        raise QuestionError("a matching question needs at least 2 subquestions with answers")
     _options(q, item)
 
 
@@ -422,12 +436,12 @@ def _alternative(text: str) -> dict[str, Any]:
 
 
 def parse_cloze(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """Moodle cloze text -> (prompt with _____ per gap, gaps); raises _Skip if it is broken."""
+    """Moodle cloze text -> (prompt with _____ per gap, gaps); QuestionError if it is broken."""
     gaps: list[dict[str, Any]] = []
     for match in _GAP_RE.finditer(text):
         gaps.append(_gap(match))
     if not gaps:
-        raise _Skip(
+        raise QuestionError(
             "Invalid embedded answers (Cloze) question: The question text must include "
             "at least one embedded answer."
         )
@@ -440,9 +454,9 @@ def _gap(match: re.Match[str]) -> dict[str, Any]:
     alternatives = [_alternative(a) for a in _split(body, "~") if a.strip()] if body else []
     where = f"Invalid embedded answers (Cloze) question: in {match[0][:60]}: "
     if kind.startswith("MULTI") and len(alternatives) < 2:
-        raise _Skip(where + "This type of question requires at least 2 choices.")
+        raise QuestionError(where + "This type of question requires at least 2 choices.")
     if not alternatives:
-        raise _Skip(where + "the embedded answer has no answers.")
+        raise QuestionError(where + "the embedded answer has no answers.")
     if kind == "NUMERICAL":
         for alt in alternatives:
             number = alt["text"].split(":", 1)
@@ -450,12 +464,12 @@ def _gap(match: re.Match[str]) -> dict[str, Any]:
                 parse_number(number[0]) is None
                 or (len(number) > 1 and parse_number(number[1]) is None)
             ):
-                raise _Skip(
+                raise QuestionError(
                     where + "The answer must be a number, for example -1.234 or 3e8, or '*'."
                 )
     right = [a for a in alternatives if a["fraction"] >= 0.999]
     if not right:
-        raise _Skip(
+        raise QuestionError(
             where + "One of the answers should have a score of 100% so it is possible "
             "to get full marks for this question."
         )
@@ -474,7 +488,7 @@ def build_cloze(item: BankItem) -> str:
     if isinstance(original, str):
         try:
             prompt, gaps = parse_cloze(original)
-        except _Skip:
+        except QuestionError:
             prompt, gaps = "", []
         if prompt == item.prompt and [g["answer"] for g in gaps] == item.answers:
             return original

@@ -98,6 +98,8 @@ class _ItemWriter:
     def __init__(self, item: BankItem, ident: str):
         self.item, self.ident = item, ident
         self.fmt = item.prompt_format
+        # Choices go as plain text unless the item is HTML (Canvas shows text/plain verbatim).
+        self.answer_fmt = "html" if self.fmt == "html" else "plain"
         self.prompt = item.prompt
         self.responses: list[str] = []
         self.conditions: list[str] = []
@@ -145,7 +147,7 @@ class _ItemWriter:
         self.responses.append(
             f'<response_lid ident="response1" rcardinality="{cardinality}"><render_choice>'
             + "".join(
-                f'<response_label ident="{i}">{_mattext(_html(t, self.fmt))}</response_label>'
+                f'<response_label ident="{i}">{_mattext(t, self.answer_fmt)}</response_label>'
                 for i, t in labels
             )
             + "</render_choice></response_lid>"
