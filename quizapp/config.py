@@ -78,10 +78,10 @@ def finalise(app: Flask) -> None:
             # secret; requests are refused until one is configured (see require_secret_key).
             app.config["SECRET_KEY"] = None
         else:
-            raise RuntimeError(MISSING_SECRET)
+            raise RuntimeError(NO_KEY_MESSAGE)
 
 
-MISSING_SECRET = (  # noqa: S105 - a message, not a secret
+NO_KEY_MESSAGE = (
     "SECRET_KEY is not set. Run `flask --app quizapp setup` (it writes one to "
     "instance/secret_key) or set the SECRET_KEY environment variable."
 )
@@ -92,4 +92,4 @@ def require_secret_key() -> None:
     from flask import current_app
 
     if not current_app.config.get("SECRET_KEY"):
-        raise RuntimeError(MISSING_SECRET)
+        raise RuntimeError(NO_KEY_MESSAGE)
