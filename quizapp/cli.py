@@ -13,9 +13,13 @@ from flask_migrate import upgrade
 
 from quizapp.config import SECRET_KEY_FILE
 from quizapp.domain.articles import ArticleError
+from quizapp.domain.banks import EXPORT_ONLY, FORMATS
 from quizapp.extensions import db
-from quizapp.models import Role
+from quizapp.models import Role, User
 from quizapp.services import accounts, sets
+from quizapp.services import banks as bank_service
+
+IMPORT_FORMATS = set(FORMATS) - EXPORT_ONLY
 
 
 def ensure_secret_key_file() -> bool:
@@ -118,4 +122,124 @@ def create_user_command(username: str, password: str, role: str, email: str | No
     click.echo(f"Created {role} {user.username} (id {user.id})")
 
 
-COMMANDS = [setup_command, build_set_command, create_user_command]
+@click.command("import-bank")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(IMPORT_FORMATS)),
+    help="The bank's format (detected from the content when omitted).",
+)
+@click.option("--set", "set_name", help="Add to the set with this title (created if needed).")
+@click.option("--owner", help="Username of the instructor who will own the set.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
+@click.option("--json", "as_json", is_flag=True, help="Print the preview as JSON.")
+@click.option(
+    "--yes",
+    "accept_unsupported",
+    is_flag=True,
+    help="Import the rest when some questions have unsupported types.",
+)
+@click.option("--publish", is_flag=True, help="Publish the set for learners right away.")
+@with_appcontext
+def import_bank_command(
+    file: Path,
+    fmt: str | None,
+    set_name: str | None,
+    owner: str | None,
+    dry_run: bool,
+    as_json: bool,
+    accept_unsupported: bool,
+    publish: bool,
+) -> None:
+    """Import a question bank (GIFT, Aiken, Moodle XML, CSV/TSV or quizapp JSON)."""
+    data = file.read_bytes()
+    try:
+        preview = bank_service.preview_import(data, filename=file.name, fmt=fmt)
+    except bank_service.ImportRejected as exc:
+        preview = bank_service.Preview(format=fmt or "unknown", problems=exc.problems)
+    if dry_run or as_json:
+        _echo_preview(preview, file, as_json)
+        if dry_run:
+            if preview.problems:
+                raise SystemExit(1)
+            return
+    user = _owner(owner)
+    try:
+        study_set, count = bank_service.import_bank(
+            data,
+            filename=file.name,
+            fmt=fmt,
+            owner=user,
+            set_name=set_name,
+            accept_unsupported=accept_unsupported,
+            publish=publish,
+        )
+    except bank_service.ImportRejected as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"{file}:{problem.get('line') or '?'}: {problem['message']}", err=True)
+        raise click.ClickException(f"{file}: {exc}") from exc
+    db.session.commit()
+    if not as_json:
+        click.echo(f"Imported {count} items into set {study_set.id}: {study_set.title}")
+
+
+def _echo_preview(preview: bank_service.Preview, file: Path, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                preview.to_json() | {"problems": preview.problems + preview.unsupported},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{file}: {preview.format}, {len(preview.items)} items")
+    for problem in preview.problems + preview.unsupported:
+        click.echo(f"{file}:{problem['line']}: {problem['message']}")
+
+
+def _owner(username: str | None) -> User | None:
+    if not username:
+        return None
+    user = accounts.find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user
+
+
+@click.command("export-bank")
+@click.argument("set_ref", metavar="SET")
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    type=click.Choice(bank_service.EXPORT_FORMATS),
+    help="Format to write.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File to write ('-' for standard output).",
+)
+@with_appcontext
+def export_bank_command(set_ref: str, fmt: str, output: Path) -> None:
+    """Export a study set (by id or title) as a question bank."""
+    study_set = bank_service.find_set(set_ref)
+    if study_set is None:
+        raise click.ClickException(f"no study set with id or title {set_ref!r}")
+    content, _name, _mime = bank_service.export_set(study_set, fmt)
+    if str(output) == "-":
+        click.echo(content.decode("utf-8", errors="replace"), nl=False)
+        return
+    output.write_bytes(content)
+    click.echo(f"Wrote {output} ({len(content)} bytes, {fmt})")
+
+
+COMMANDS = [
+    setup_command, build_set_command, create_user_command, import_bank_command,
+    export_bank_command,
+]  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 class Gradable(Protocol):
     type: str
+    prompt: str
     choices: list[str]
     answers: list[str]
     pairs: list[list[str]]
@@ -107,6 +108,23 @@ def check_text(item: Gradable, answer: Any) -> Result:
     return _result(item, fraction, list(item.answers), feedback)
 
 
+GAP = "_____"
+
+
+def check_cloze(item: Gradable, answer: Any) -> Result:
+    """cloze: one gap takes any listed spelling; several gaps score gap by gap (answers[i])."""
+    gaps = str(getattr(item, "prompt", "") or "").count(GAP)
+    if gaps <= 1:
+        return check_text(item, answer)
+    if not isinstance(answer, list) or len(answer) != gaps:
+        raise AnswerRejected(f"expected {gaps} answers, one per gap")
+    right = sum(
+        1 for given, key in zip(answer, item.answers, strict=False)
+        if normalise(str(given)) == normalise(key)
+    )  # fmt: skip
+    return _result(item, right / gaps, list(item.answers), [])
+
+
 def check_numerical(item: Gradable, answer: Any) -> Result:
     """numerical: value ± tolerance or a low..high range, best matching answer wins."""
     try:
@@ -154,7 +172,7 @@ CHECKERS: dict[str, Callable[[Gradable, Any], Result]] = {
     "true_false": check_single_choice,
     "multi": check_multi,
     "short_answer": check_text,
-    "cloze": check_text,
+    "cloze": check_cloze,
     "flashcard": check_text,
     "numerical": check_numerical,
     "matching": check_matching,

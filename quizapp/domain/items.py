@@ -46,8 +46,8 @@ def _choice_problems(kind: str, choices: list[str], answers: list[str]) -> list[
         problems.append(f"answers: not among the choices: {', '.join(missing)}")
     if not answers:
         problems.append("answers: mark at least one correct answer")
-    if kind in ("mcq", "true_false") and len(answers) > 1:
-        problems.append("answers: a single-choice question has one correct answer")
+    if kind == "true_false" and len(answers) > 1:
+        problems.append("answers: a true/false question is either true or false")
     return problems
 
 

@@ -5,6 +5,7 @@ from quizapp.models.classes import Assignment, Course, Enrollment
 from quizapp.models.content import (
     Item,
     ItemStatus,
+    PendingImport,
     SetStatus,
     Source,
     SourceSection,
@@ -31,6 +32,7 @@ __all__ = [
     "Item",
     "ItemStatus",
     "MatchRecord",
+    "PendingImport",
     "Response",
     "ReviewLog",
     "Role",

@@ -88,6 +88,7 @@ class StudySet(db.Model):
     # Where a bundled or imported set came from ("bundle:alaska-summit.txt"), so loading
     # question_banks/ again finds it instead of duplicating it.
     origin: Mapped[str | None] = mapped_column(sa.String(500), unique=True)
+    origin_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     seed: Mapped[int] = mapped_column(default=0)
     # Test mode settings: a time limit per attempt and how many test attempts a learner gets.
     test_time_limit_s: Mapped[int | None]
@@ -132,8 +133,15 @@ class Item(db.Model):
     weights: Mapped[dict[str, float]] = mapped_column(JSONType, default=dict)
     numeric: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    general_feedback: Mapped[str | None] = mapped_column(sa.Text)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     points: Mapped[float] = mapped_column(default=1.0)
+    # Where an imported question came from: its bank category, ID number and source line,
+    # and format details quizapp keeps only to write them back out (matching distractors...).
+    category: Mapped[str | None] = mapped_column(sa.String(500))
+    id_number: Mapped[str | None] = mapped_column(sa.String(100))
+    source_line: Mapped[int | None]
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Provenance: the section and exact source text the item was generated from.
     section_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("source_section.id", ondelete="SET NULL")
@@ -153,3 +161,20 @@ class Item(db.Model):
     @property
     def is_gradable(self) -> bool:
         return self.type not in ("flashcard", "description", "essay")
+
+
+class PendingImport(db.Model):
+    """An uploaded bank waiting for the instructor to confirm its preview.
+
+    Kept in the database, not the session or a process, so any app server can finish it.
+    """
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    format: Mapped[str] = mapped_column(sa.String(20))
+    set_name: Mapped[str | None] = mapped_column(sa.String(500))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,11 +14,14 @@ from quizapp.extensions import db
 from quizapp.models import Item, ItemStatus, SetStatus, Source, SourceSection, StudySet, User
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+# Bundled question banks; a .txt in question_banks/ is an article, an Aiken bank is .aiken.
+BANK_SUFFIXES = {".gift", ".xml", ".json", ".csv", ".tsv", ".aiken"}
 
 # Item-dict keys copied onto Item columns as they are.
 ITEM_FIELDS = (
     "type", "title", "prompt", "prompt_format", "back", "choices", "answers", "pairs",
-    "feedback", "weights", "numeric", "explanation", "tags", "points",
+    "feedback", "weights", "numeric", "explanation", "tags", "points", "general_feedback",
+    "category", "id_number", "extra",
 )  # fmt: skip
 
 
@@ -167,11 +170,15 @@ def load_bundled_sets(directory: str | Path, *, max_bytes: int = 5_000_000) -> L
     """
     report = LoadReport()
     for path in sorted(Path(directory).iterdir()):
-        if path.suffix.lower() not in ARTICLE_SUFFIXES or not path.is_file():
+        suffix = path.suffix.lower()
+        if not path.is_file() or suffix not in ARTICLE_SUFFIXES | BANK_SUFFIXES:
             continue
         origin = f"bundle:{path.name}"
         data = path.read_bytes()
         existing = db.session.scalar(sa.select(StudySet).where(StudySet.origin == origin))
+        if suffix in BANK_SUFFIXES:
+            _load_bundled_bank(path, data, origin, existing, report)
+            continue
         try:
             if existing is None:
                 create_set_from_article(
@@ -186,6 +193,38 @@ def load_bundled_sets(directory: str | Path, *, max_bytes: int = 5_000_000) -> L
         except articles.ArticleError as exc:
             report.failed.append((path.name, str(exc)))
     return report
+
+
+def _load_bundled_bank(
+    path: Path, data: bytes, origin: str, existing: StudySet | None, report: LoadReport
+) -> None:
+    """Import a bundled bank as a published set; a changed file replaces the set's items."""
+    from quizapp.services import banks
+
+    sha = sha256_of(data)
+    if existing is not None and existing.origin_sha256 == sha:
+        report.unchanged.append(path.name)
+        return
+    try:
+        with db.session.begin_nested():  # all or nothing, per file
+            if existing is not None:
+                for item in existing.items:
+                    item.status = ItemStatus.DROPPED
+            fmt = "aiken" if path.suffix.lower() == ".aiken" else None
+            study_set, _count = banks.import_bank(
+                data,
+                filename=path.name,
+                fmt=fmt,
+                set_name=existing.title if existing else None,
+                accept_unsupported=True,
+                publish=True,
+            )
+            study_set.origin, study_set.origin_sha256 = origin, sha
+    except banks.ImportRejected as exc:
+        details = "; ".join(f"line {p.get('line')}: {p['message']}" for p in exc.problems[:5])
+        report.failed.append((path.name, f"{exc}{': ' + details if details else ''}"))
+        return
+    (report.updated if existing is not None else report.created).append(path.name)
 
 
 def _rebuild(study_set: StudySet, data: bytes, filename: str, max_bytes: int) -> None:

@@ -12,6 +12,7 @@ from quizapp.domain.grading import AnswerRejected, grade
 class FakeItem:
     type: str
     choices: list[str] = field(default_factory=list)
+    prompt: str = ""
     answers: list[str] = field(default_factory=list)
     pairs: list[list[str]] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)
@@ -115,3 +116,17 @@ def test_points_scale_the_score():
 def test_wrong_shapes_are_rejected(item, answer):
     with pytest.raises(AnswerRejected):
         grade(item, answer)
+
+
+def test_cloze_with_several_gaps_scores_each_gap():
+    item = FakeItem("cloze", answers=["Paris", "Seine"])
+    item.prompt = "_____ lies on the _____."
+    assert grade(item, ["paris", "Seine"]).correct
+    assert grade(item, ["Paris", "Loire"]).score == 0.5
+    with pytest.raises(AnswerRejected):
+        grade(item, "Paris")
+
+
+def test_mcq_with_several_right_answers_accepts_each():
+    item = FakeItem("mcq", choices=["a", "b", "c"], answers=["a", "b"])
+    assert grade(item, "a").correct and grade(item, "b").correct and not grade(item, "c").correct

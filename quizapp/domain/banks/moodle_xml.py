@@ -357,7 +357,12 @@ def _read_cloze(q: Node, item: BankItem) -> None:
     item.extra["cloze_text"] = item.prompt
     item.extra["gaps"] = gaps
     item.prompt = prompt
-    item.answers = [gap["answer"] for gap in gaps]
+    if len(gaps) == 1 and gaps[0]["type"].startswith("SHORTANSWER"):
+        # One gap: every fully-right alternative is an accepted spelling, as in quizapp's own
+        # cloze items (for several gaps, answers[i] is gap i's answer).
+        item.answers = [a["text"] for a in gaps[0]["alternatives"] if a["fraction"] >= 0.999]
+    else:
+        item.answers = [gap["answer"] for gap in gaps]
 
 
 _READERS = {
@@ -490,7 +495,12 @@ def build_cloze(item: BankItem) -> str:
             prompt, gaps = parse_cloze(original)
         except QuestionError:
             prompt, gaps = "", []
-        if prompt == item.prompt and [g["answer"] for g in gaps] == item.answers:
+        right = (
+            [a["text"] for a in gaps[0]["alternatives"] if a["fraction"] >= 0.999]
+            if len(gaps) == 1 and gaps[0]["type"].startswith("SHORTANSWER")
+            else [g["answer"] for g in gaps]
+        )
+        if prompt == item.prompt and right == item.answers:
             return original
     pieces = item.prompt.split(BLANK)
     answers = list(item.answers)
