@@ -31,6 +31,8 @@ def validate_item(item: dict[str, Any]) -> list[str]:
         problems.append("prompt: a cloze prompt marks the gap with _____")
     if kind == "matching":
         problems += _pair_problems(item.get("pairs") or [])
+    if kind == "numerical" and not item.get("numeric") and not answers:
+        problems.append("numeric: give at least one number or range")
     return problems
 
 
@@ -73,3 +75,37 @@ def parse_pairs(text: str | None) -> list[list[str]]:
         if sep and left.strip() and right.strip():
             pairs.append([left.strip(), right.strip()])
     return pairs
+
+
+def parse_numeric(text: str | None) -> list[dict[str, float]]:
+    """Lines of ``3.14 ± 0.01`` / ``3.14 +- 0.01`` / ``3`` / ``1..5`` into numerical answers.
+
+    :raises ValueError: naming the line that is not a number or range.
+    """
+    answers = []
+    for number, line in enumerate(split_lines(text), start=1):
+        try:
+            if ".." in line:
+                low, high = (float(part) for part in line.split("..", 1))
+                answers.append({"low": min(low, high), "high": max(low, high), "fraction": 1.0})
+                continue
+            value, _sep, tolerance = line.replace("+-", "±").partition("±")
+            answers.append(
+                {"value": float(value), "tolerance": abs(float(tolerance or 0)), "fraction": 1.0}
+            )
+        except ValueError:
+            raise ValueError(
+                f"line {number}: {line!r} is not a number, value ± tolerance or low..high"
+            ) from None
+    return answers
+
+
+def format_numeric(answers: list[dict[str, float]]) -> str:
+    """The inverse of :func:`parse_numeric`, for editing."""
+    lines = []
+    for spec in answers:
+        if spec.get("low") is not None and spec.get("high") is not None:
+            lines.append(f"{spec['low']:g}..{spec['high']:g}")
+        else:
+            lines.append(f"{spec.get('value') or 0:g} ± {spec.get('tolerance') or 0:g}")
+    return "\n".join(lines)

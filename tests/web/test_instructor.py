@@ -67,12 +67,22 @@ def test_approve_drop_edit_and_publish(client, app, auth):
     # an edit that puts the answer outside the choices is refused, field by field
     bad = client.post(
         f"/teach/sets/{set_id}/items/{mcq_id}/edit",
-        data={"prompt": "Edited?", "choices": "\n".join(mcq_choices), "answers": "Not a choice"},
+        data={
+            "type": "mcq",
+            "prompt": "Edited?",
+            "choices": "\n".join(mcq_choices),
+            "answers": "Not a choice",
+        },
     )
     assert bad.status_code == 400 and "not among the choices" in bad.get_data(as_text=True)
     good = client.post(
         f"/teach/sets/{set_id}/items/{mcq_id}/edit",
-        data={"prompt": "Edited prompt?", "choices": "\n".join(mcq_choices), "answers": mcq_answer},
+        data={
+            "type": "mcq",
+            "prompt": "Edited prompt?",
+            "choices": "\n".join(mcq_choices),
+            "answers": mcq_answer,
+        },
     )
     assert good.status_code in (302, 303)
     client.post(f"/teach/sets/{set_id}/items/{mcq_id}/approve")

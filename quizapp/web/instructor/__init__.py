@@ -1,7 +1,7 @@
-"""Instructors: build sets from articles, review generated items, publish."""
+"""Instructors: build sets from articles, author items, import and export banks, publish."""
 
 from flask import Blueprint
 
 bp = Blueprint("instructor", __name__)
 
-from quizapp.web.instructor import routes  # noqa: E402,F401
+from quizapp.web.instructor import banks, items, routes  # noqa: E402,F401

@@ -1,9 +1,20 @@
 """Instructor forms."""
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from quizapp.domain.items import ITEM_TYPES
 
 
 class ArticleForm(FlaskForm):
@@ -34,15 +45,26 @@ class ArticleForm(FlaskForm):
 
 
 class ItemForm(FlaskForm):
-    """Edit a generated item; lists are one entry per line."""
+    """Create or edit an item of any type; lists are one entry per line."""
 
+    type = SelectField("Type", choices=[SelectChoice(t, t.replace("_", " ")) for t in ITEM_TYPES])
     prompt = TextAreaField("Prompt", validators=[DataRequired(), Length(max=5000)])
     back = TextAreaField("Back of the card (flashcards)", validators=[Optional(), Length(max=5000)])
     choices = TextAreaField("Choices (one per line)", validators=[Optional()])
     answers = TextAreaField("Correct answers (one per line)", validators=[Optional()])
     pairs = TextAreaField("Pairs (one per line: left => right)", validators=[Optional()])
+    feedback = TextAreaField(
+        "Feedback per choice (one per line: choice => feedback)", validators=[Optional()]
+    )
+    numeric = TextAreaField(
+        "Numerical answers (one per line: value ± tolerance, or low..high)",
+        validators=[Optional()],
+    )
     explanation = TextAreaField("Explanation", validators=[Optional(), Length(max=5000)])
     tags = StringField("Tags (comma separated)", validators=[Optional(), Length(max=500)])
+    points = DecimalField(
+        "Points", default=1, places=2, validators=[Optional(), NumberRange(min=0, max=1000)]
+    )
     submit = SubmitField("Save item")
 
 
@@ -62,3 +84,45 @@ class TestSettingsForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     submit = SubmitField("Submit")
+
+
+FORMAT_LABELS = [
+    ("", "Detect from the file"),
+    ("gift", "GIFT (Moodle)"),
+    ("moodle_xml", "Moodle XML"),
+    ("aiken", "Aiken"),
+    ("csv", "CSV / TSV (Quizlet, Anki)"),
+    ("json", "quizapp JSON"),
+]
+
+
+class BankUploadForm(FlaskForm):
+    """Upload a question bank; the next page previews it before anything is saved."""
+
+    upload = FileField(
+        "Question bank file",
+        validators=[
+            FileRequired("Choose a file to upload."),
+            FileAllowed(
+                ["gift", "txt", "xml", "csv", "tsv", "json", "aiken"],
+                "Upload a .gift, .txt, .xml, .csv, .tsv or .json file.",
+            ),
+        ],
+    )
+    format = SelectField("Format", choices=[SelectChoice(v, t) for v, t in FORMAT_LABELS])
+    set_name = StringField(
+        "Add to the set named (empty: a new set named after the file)",
+        validators=[Optional(), Length(max=500)],
+    )
+    submit = SubmitField("Preview import")
+
+
+class ConfirmImportForm(FlaskForm):
+    accept_unsupported = BooleanField("Skip the unsupported questions and import the rest")
+    submit = SubmitField("Import")
+
+
+class NewSetForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=500)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Create set")

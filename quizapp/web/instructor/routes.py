@@ -7,12 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from quizapp.domain.articles import ArticleError
-from quizapp.domain.items import parse_pairs, split_lines
 from quizapp.extensions import db
 from quizapp.models import Item, ItemStatus, StudySet
 from quizapp.services import authoring, sets
 from quizapp.web.instructor import bp
-from quizapp.web.instructor.forms import ArticleForm, EmptyForm, ItemForm, TestSettingsForm
+from quizapp.web.instructor.forms import ArticleForm, EmptyForm, NewSetForm, TestSettingsForm
 from quizapp.web.security import instructor_required
 
 
@@ -65,6 +64,23 @@ def new_set() -> ResponseReturnValue:
             )
             return redirect(url_for("instructor.review", set_id=study_set.id))
     return render_template("instructor/new_set.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/sets/new-empty", methods=("GET", "POST"))
+@instructor_required
+def new_empty_set() -> ResponseReturnValue:
+    """Create an empty set to author items in by hand."""
+    form = NewSetForm()
+    if form.validate_on_submit():
+        study_set = StudySet(
+            title=form.title.data.strip(),
+            description=form.description.data or "",
+            owner_id=current_user.id,
+        )
+        db.session.add(study_set)
+        db.session.commit()
+        return redirect(url_for("instructor.review", set_id=study_set.id))
+    return render_template("instructor/new_empty_set.html", form=form)
 
 
 @bp.get("/sets/<int:set_id>")
@@ -138,37 +154,3 @@ def publish(set_id: int) -> ResponseReturnValue:
         db.session.commit()
         flash(f"Published with {count} items learners can study.", "success")
     return redirect(url_for("instructor.review", set_id=set_id))
-
-
-@bp.route("/sets/<int:set_id>/items/<int:item_id>/edit", methods=("GET", "POST"))
-@instructor_required
-def edit_item(set_id: int, item_id: int) -> ResponseReturnValue:
-    """Edit an item's prompt, choices, answers, pairs and explanation."""
-    item = get_own_item_or_404(set_id, item_id)
-    form = ItemForm(obj=None)
-    if form.validate_on_submit():
-        changes = {
-            "prompt": form.prompt.data.strip(), "back": (form.back.data or "").strip() or None,
-            "choices": split_lines(form.choices.data), "answers": split_lines(form.answers.data),
-            "pairs": parse_pairs(form.pairs.data), "explanation": form.explanation.data or "",
-            "tags": [t.strip() for t in (form.tags.data or "").split(",") if t.strip()],
-        }  # fmt: skip
-        try:
-            authoring.update_item(item, changes)
-        except authoring.ItemInvalid as exc:
-            for problem in exc.problems:
-                field, _, message = problem.partition(": ")
-                target = form[field] if field in form else form.prompt
-                target.errors.append(message)
-        else:
-            db.session.commit()
-            flash("Item saved.", "success")
-            return redirect(url_for("instructor.review", set_id=set_id, _anchor=f"item-{item_id}"))
-    elif not form.is_submitted():
-        form.prompt.data, form.back.data = item.prompt, item.back
-        form.choices.data, form.answers.data = "\n".join(item.choices), "\n".join(item.answers)
-        form.pairs.data = "\n".join(f"{left} => {right}" for left, right in item.pairs)
-        form.explanation.data, form.tags.data = item.explanation, ", ".join(item.tags)
-    return render_template(
-        "instructor/edit_item.html", form=form, item=item, study_set=item.study_set
-    ), (400 if form.errors else 200)
