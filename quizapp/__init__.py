@@ -57,12 +57,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per audience."""
-    from quizapp.web import auth, errors, instructor, main, study
+    from quizapp.web import api, auth, embed, errors, instructor, lti, main, study
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp, url_prefix="/auth")
     app.register_blueprint(study.bp)
     app.register_blueprint(instructor.bp, url_prefix="/teach")
+    app.register_blueprint(embed.bp, url_prefix="/embed")
+    app.register_blueprint(lti.bp, url_prefix="/lti")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(errors.bp)
 
 

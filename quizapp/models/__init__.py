@@ -11,6 +11,17 @@ from quizapp.models.content import (
     SourceSection,
     StudySet,
 )
+from quizapp.models.integration import (
+    ApiToken,
+    IdempotentReply,
+    Job,
+    LtiIdentity,
+    LtiNonce,
+    LtiPlatform,
+    LtiResourceLink,
+    LtiToolKey,
+    SetShare,
+)
 from quizapp.models.progress import (
     Attempt,
     AttemptMode,
@@ -22,6 +33,15 @@ from quizapp.models.progress import (
 from quizapp.models.users import Role, User
 
 __all__ = [
+    "ApiToken",
+    "IdempotentReply",
+    "Job",
+    "LtiIdentity",
+    "LtiNonce",
+    "LtiPlatform",
+    "LtiResourceLink",
+    "LtiToolKey",
+    "SetShare",
     "Assignment",
     "Attempt",
     "AttemptMode",

@@ -20,6 +20,9 @@ class Course(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     join_code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # An LMS course (LTI context) maps onto one class.
+    lti_issuer: Mapped[str | None] = mapped_column(sa.String(500))
+    lti_context_id: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -32,6 +32,11 @@ class Attempt(db.Model):
     time_limit_s: Mapped[int | None]
     # Why the attempt exists beyond its mode, e.g. "mistakes" for "Review my mistakes".
     purpose: Mapped[str | None] = mapped_column(sa.String(20))
+    # Set when the attempt was launched from an LMS: its score goes back to that line item.
+    lti_link_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("lti_resource_link.id", ondelete="SET NULL")
+    )
+    lti_user_sub: Mapped[str | None] = mapped_column(sa.String(255))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     score: Mapped[float | None]
@@ -62,6 +67,10 @@ class Response(db.Model):
     score: Mapped[float]
     max_score: Mapped[float] = mapped_column(default=1.0)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    # Essays wait for the instructor: needs_grading until graded_by sets score and feedback.
+    needs_grading: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    graded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    grader_feedback: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="responses")

@@ -1,0 +1,5 @@
+"""LTI 1.3 Advantage tool: OIDC login, launch, JWKS, deep linking, AGS and NRPS (/lti)."""
+
+from flask import Blueprint
+
+bp = Blueprint("lti", __name__)
