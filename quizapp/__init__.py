@@ -34,7 +34,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_proxy_fix(app)
     return app
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind a TLS-terminating proxy, trust its X-Forwarded-* headers (PROXY_COUNT hops).
+
+    Then request.is_secure is right, so cookies get Secure and HSTS is sent.
+    """
+    hops = int(app.config.get("PROXY_COUNT") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "WTF_CSRF_TIME_LIMIT": None,
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    "PROXY_COUNT": 0,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -46,6 +48,8 @@ def load_environment(app: Flask) -> None:
         app.config["SECRET_KEY"] = key
     if origins := os.environ.get("EMBED_ALLOWED_ORIGINS"):
         app.config["EMBED_ALLOWED_ORIGINS"] = origins.split()
+    if hops := os.environ.get("PROXY_COUNT"):
+        app.config["PROXY_COUNT"] = int(hops)
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = storage
     # QUIZAPP_FOO=bar sets FOO (values parsed as JSON when they are JSON).

@@ -55,3 +55,16 @@ def test_security_headers_on_every_response(client):
     assert "Strict-Transport-Security" not in response.headers
     secure = client.get("/healthz", base_url="https://localhost")
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_proxy_fix_makes_forwarded_https_secure(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "PROXY_COUNT": 1,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
+        }
+    )
+    response = app.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
