@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from quizapp.domain.items import validate_item
 from quizapp.extensions import db
-from quizapp.models import Item, ItemStatus, StudySet, User
+from quizapp.models import Item, ItemStatus, SetShare, StudySet, User
 
 
 class ItemInvalid(ValueError):
@@ -20,14 +20,24 @@ class ItemInvalid(ValueError):
 
 
 def can_edit(user: User, study_set: StudySet) -> bool:
-    """Owners edit their sets; admins edit every set (the bundled ones included)."""
-    return user.is_admin or (study_set.owner_id is not None and study_set.owner_id == user.id)
+    """Owners and instructors they shared with edit a set; admins edit every set."""
+    if user.is_admin or (study_set.owner_id is not None and study_set.owner_id == user.id):
+        return True
+    return user.is_instructor and bool(
+        db.session.scalar(
+            sa.select(SetShare.id).where(
+                SetShare.set_id == study_set.id, SetShare.user_id == user.id
+            )
+        )
+    )
 
 
 def sets_for(user: User) -> list[StudySet]:
+    """Sets the user may edit: their own and those shared with them (admins: all)."""
     query = sa.select(StudySet).order_by(StudySet.created_at.desc(), StudySet.id.desc())
     if not user.is_admin:
-        query = query.where(StudySet.owner_id == user.id)
+        shared = sa.select(SetShare.set_id).where(SetShare.user_id == user.id)
+        query = query.where(sa.or_(StudySet.owner_id == user.id, StudySet.id.in_(shared)))
     return list(db.session.scalars(query))
 
 

@@ -27,7 +27,10 @@ from quizapp.models import (
 )
 from quizapp.services.sets import learner_items
 
-QUIZ_TYPES = ("mcq", "multi", "true_false", "cloze", "matching", "short_answer", "numerical")
+QUIZ_TYPES = (
+    "mcq", "multi", "true_false", "cloze", "matching", "short_answer", "numerical", "essay",
+    "description",
+)  # fmt: skip
 
 
 class StudyError(ValueError):
@@ -160,17 +163,21 @@ def record_answer(
     if is_overdue(attempt):
         finish_attempt(attempt)
         raise TimeUp("time is up: answers after the time limit are not counted")
-    result = grading.grade(item, answer)
     response = Response(
-        attempt_id=attempt.id,
-        item_id=item.id,
-        user_id=attempt.user_id,
-        answer=answer,
-        correct=result.correct,
-        score=result.score,
-        max_score=result.max_score,
+        attempt_id=attempt.id, item_id=item.id, user_id=attempt.user_id, answer=answer,
         idempotency_key=idempotency_key,
-    )
+    )  # fmt: skip
+    if item.type == "description":  # read, not answered: worth nothing
+        response.correct, response.score, response.max_score = True, 0.0, 0.0
+    elif item.type == "essay":  # the instructor grades it in the gradebook
+        if not isinstance(answer, str):
+            raise grading.AnswerRejected("expected the essay as text")
+        response.correct, response.score = False, 0.0
+        response.max_score, response.needs_grading = float(item.points or 1.0), True
+    else:
+        result = grading.grade(item, answer)
+        response.correct, response.score = result.correct, result.score
+        response.max_score = result.max_score
     try:
         with db.session.begin_nested():
             db.session.add(response)
@@ -194,7 +201,9 @@ def finish_attempt(attempt: Attempt) -> Attempt:
     if attempt.finished_at is None:
         points = dict(
             db.session.execute(
-                sa.select(Item.id, Item.points).where(Item.id.in_(attempt.item_ids))
+                sa.select(Item.id, Item.points).where(
+                    Item.id.in_(attempt.item_ids), Item.type != "description"
+                )
             ).all()
         )
         scored = db.session.scalar(

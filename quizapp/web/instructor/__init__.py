@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("instructor", __name__)
 
-from quizapp.web.instructor import banks, items, routes  # noqa: E402,F401
+from quizapp.web.instructor import banks, classes, items, routes  # noqa: E402,F401

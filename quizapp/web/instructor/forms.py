@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -126,3 +127,46 @@ class NewSetForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=500)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Create set")
+
+
+class CourseForm(FlaskForm):
+    name = StringField("Class name", validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField("Create class")
+
+
+class AssignForm(FlaskForm):
+    set_id = SelectField("Study set", coerce=int)
+    due_at = DateTimeLocalField(
+        "Due (optional, UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    submit = SubmitField("Assign")
+
+
+class ShareForm(FlaskForm):
+    username = StringField("Instructor's username", validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField("Share")
+
+
+class GradeEssayForm(FlaskForm):
+    percent = IntegerField("Score (%)", validators=[DataRequired(), NumberRange(min=0, max=100)])
+    feedback = TextAreaField("Feedback", validators=[Optional(), Length(max=5000)])
+    submit = SubmitField("Save grade")
+
+
+class AnalysisFilterForm(FlaskForm):
+    """GET filter for the item analysis (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    which = SelectField(
+        "Attempts that count",
+        choices=[
+            SelectChoice("all", "All attempts"),
+            SelectChoice("first", "First attempt"),
+            SelectChoice("last", "Last attempt"),
+        ],
+        default="all",
+    )
+    practice = BooleanField("Include practice answers")
+    course = SelectField("Class", coerce=int, validators=[Optional()])

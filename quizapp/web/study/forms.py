@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
@@ -75,6 +76,22 @@ def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> Fl
             choices=choices,
             validators=[DataRequired("Pick at least one.")],
         )
+    elif item.type == "description":
+        AnswerForm.submit = SubmitField("Continue")
+    elif item.type == "essay":
+        AnswerForm.answer = TextAreaField(
+            "Your answer", validators=[DataRequired("Write your answer."), Length(max=20000)]
+        )
+    elif item.type == "cloze" and item.prompt.count("_____") > 1:
+        for index in range(item.prompt.count("_____")):
+            setattr(
+                AnswerForm,
+                f"gap_{index}",
+                StringField(
+                    f"Gap {index + 1}",
+                    validators=[DataRequired("Fill every gap."), Length(max=500)],
+                ),
+            )
     elif item.type == "matching":
         rights = sorted({right for _left, right in item.pairs})
         options = [SelectChoice("", "Choose…")] + [SelectChoice(r, r) for r in rights]
@@ -97,5 +114,15 @@ def answer_value(item: Item, form: FlaskForm) -> Any:
     """The submitted answer in the API's shape (str, list, or list of pairs)."""
     if item.type == "matching":
         return [[left, form[f"match_{i}"].data] for i, (left, _r) in enumerate(item.pairs)]
+    if item.type == "description":
+        return ""
+    if "gap_0" in form:
+        return [(form[f"gap_{i}"].data or "").strip() for i in range(item.prompt.count("_____"))]
     data = form["answer"].data
     return list(data) if item.type == "multi" else (data or "").strip()
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Class code", validators=[DataRequired(), Length(min=4, max=32)],
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    submit = SubmitField("Join class")

@@ -22,10 +22,11 @@ from quizapp.models import (
     StudySet,
     User,
 )
-from quizapp.services import accounts, progress, sets, study
+from quizapp.services import accounts, classes, progress, sets, study
 from quizapp.web.study import bp
 from quizapp.web.study.forms import (
     EmptyForm,
+    JoinForm,
     MatchForm,
     ReviewForm,
     StartQuizForm,
@@ -387,3 +388,32 @@ def match_pairs(study_set: StudySet, limit: int = 6) -> list[list[str]]:
         return [list(pair) for pair in matching[0].pairs[:limit]]
     cards = [item for item in items if item.type == "flashcard" and item.back]
     return [[card.prompt, card.back] for card in cards[:limit]]
+
+
+@bp.route("/join", methods=("GET", "POST"))
+def join() -> ResponseReturnValue:
+    """Join a class with the code the teacher gave."""
+    form = JoinForm(code=request.args.get("code", ""))
+    if form.validate_on_submit():
+        try:
+            course = classes.join(current_learner(), form.code.data or "")
+        except classes.ClassError as exc:
+            form.code.errors = [*form.code.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(f"You joined {course.name}.", "success")
+            return redirect(url_for("study.my_classes"))
+    return render_template("study/join.html", form=form), (400 if form.errors else 200)
+
+
+@bp.get("/join/<code>")
+def join_link(code: str) -> ResponseReturnValue:
+    """A join link: the form with the code filled in (joining itself is a POST)."""
+    return redirect(url_for("study.join", code=code))
+
+
+@bp.get("/me/classes")
+@login_required
+def my_classes() -> ResponseReturnValue:
+    """The learner's classes and the sets assigned there, soonest due first."""
+    return render_template("study/classes.html", rows=classes.my_assignments(current_user))
