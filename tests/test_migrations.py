@@ -1,20 +1,18 @@
 """Migrations are the only way the schema is made, and they match the models."""
 
 import sqlalchemy as sa
+from conftest import database_url, reset_postgres
 from flask_migrate import check, upgrade
 
 from quizapp import create_app
 from quizapp.extensions import db
 
 
-def test_upgrade_creates_the_schema_and_models_match(tmp_path):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "t",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite'}",
-        }
-    )
+def test_upgrade_creates_the_schema_and_models_match(tmp_path, backend):
+    url = database_url(tmp_path, backend)
+    if backend == "postgresql":
+        reset_postgres(url)
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         tables = set(sa.inspect(db.engine).get_table_names())
@@ -33,6 +31,8 @@ def test_upgrade_creates_the_schema_and_models_match(tmp_path):
         indexes = {ix["name"] for ix in sa.inspect(db.engine).get_indexes("card_state")}
         assert "ix_card_state_user_due" in indexes
         db.engine.dispose()
+    if backend == "postgresql":
+        reset_postgres(url)  # leave an empty database for the next test
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
