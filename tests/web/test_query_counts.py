@@ -1,0 +1,103 @@
+"""No N+1 queries: the number of queries per page does not grow with the data."""
+
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp.extensions import db
+from quizapp.models import Attempt, Item, User
+from quizapp.services import banks, classes, study
+
+
+@contextmanager
+def count_queries(app):
+    counter = {"n": 0}
+
+    def before(*_args, **_kwargs):
+        counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+def _bank(n):
+    return "\n\n".join(
+        f"::Q{i}::Capital number {i}?{{=Right{i} ~Wrong{i} ~Other{i}}}" for i in range(n)
+    ).encode()
+
+
+def _world(app, n_items, n_learners):
+    """A teacher, a class of learners, and a published set of n items each learner answered."""
+    with app.app_context():
+        teacher = User(username=f"t{n_items}", role="instructor")
+        db.session.add(teacher)
+        db.session.flush()
+        study_set, _ = banks.import_bank(
+            _bank(n_items),
+            filename="b.gift",
+            owner=teacher,
+            set_name=f"Set {n_items}",
+            publish=True,
+        )
+        course = classes.create_course(teacher, f"Class {n_items}")
+        classes.assign(course, study_set, None)
+        for k in range(n_learners):
+            learner = User(username=f"l{n_items}-{k}")
+            db.session.add(learner)
+            db.session.flush()
+            classes.join(learner, course.join_code)
+            attempt = study.start_attempt(learner, study_set, "test", seed=k)
+            for item_id in attempt.item_ids:
+                item = db.session.get(Item, item_id)
+                study.record_answer(attempt, item, item.answers[0])
+            study.finish_attempt(attempt)
+        db.session.commit()
+        return study_set.id, course.id, teacher.username
+
+
+def _login(client, app, username, role="instructor"):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        user.set_password("password123")
+        db.session.commit()
+    client.post("/auth/login", data={"username": username, "password": "password123"})
+
+
+@pytest.mark.parametrize(
+    "page", ["set", "question", "result", "dashboard", "gradebook", "review", "analysis"]
+)
+def test_queries_per_page_do_not_grow_with_items_or_learners(app, client, page):
+    counts = []
+    for n_items, n_learners in ((3, 2), (30, 8)):
+        set_id, course_id, teacher = _world(app, n_items, n_learners)
+        learner = f"l{n_items}-0"
+        _login(client, app, teacher if page in ("gradebook", "review", "analysis") else learner)
+        with app.app_context():
+            attempt = db.session.scalar(
+                sa.select(Attempt).join(User).where(User.username == learner)
+            )
+            attempt_id, first_item = attempt.id, attempt.item_ids[0]
+        url = {
+            "set": f"/sets/{set_id}",
+            "question": f"/attempts/{attempt_id}/items/{first_item}",
+            "result": f"/attempts/{attempt_id}/result",
+            "dashboard": "/me/progress",
+            "gradebook": f"/teach/classes/{course_id}",
+            "review": f"/teach/sets/{set_id}",
+            "analysis": f"/teach/sets/{set_id}/analysis",
+        }[page]
+        with count_queries(app) as counter:
+            response = client.get(url)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        counts.append(counter["n"])
+        client.post("/auth/logout")
+    assert counts[0] > 0
+    assert counts[1] <= counts[0], (
+        f"{page}: {counts[0]} queries for the small set, {counts[1]} for the big one"
+    )
