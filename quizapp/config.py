@@ -24,9 +24,40 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Connections per app process (a gunicorn worker): pool size plus overflow, PostgreSQL only.
+    "DB_POOL_SIZE": 5,
+    "DB_MAX_OVERFLOW": 5,
     "WTF_CSRF_TIME_LIMIT": None,
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     "PROXY_COUNT": 0,
+    # Embedded pages carry a signed token instead of relying on cookies; it expires after
+    # this long without activity (every page re-signs it).
+    "EMBED_TOKEN_MAX_AGE_SECONDS": 8 * 3600,
+    # A guest learner in an embed is remembered by a (partitioned) cookie where allowed.
+    "EMBED_LEARNER_COOKIE_DAYS": 30,
+    # LTI 1.3: the tool's name shown in LMSs, and its public base URL for CLI-made links.
+    "LTI_TOOL_NAME": "quizapp",
+    "LTI_BASE_URL": None,
+    # A platform's JWKS is cached this long; an unknown key id refetches it at most this often.
+    "LTI_JWKS_TTL_SECONDS": 3600,
+    "LTI_JWKS_MIN_REFRESH_SECONDS": 60,
+    "LTI_HTTP_TIMEOUT_SECONDS": 10,
+    # How long a login may take before its state expires; how long a used nonce is kept.
+    "LTI_STATE_TTL_SECONDS": 600,
+    "LTI_NONCE_TTL_SECONDS": 2 * 86400,
+    "LTI_CLOCK_SKEW_SECONDS": 60,
+    # Launch data kept for deep linking and instructor pages after a launch.
+    "LTI_LAUNCH_TTL_SECONDS": 4 * 3600,
+    # Retired tool keys stay in /lti/jwks this long so tokens signed with them still verify.
+    "LTI_RETIRED_KEY_DAYS": 14,
+    # Dynamic registration needs an admin session or an invite link unless this is True.
+    "LTI_OPEN_REGISTRATION": False,
+    "LTI_INVITE_DAYS": 7,
+    # The job outbox: retries with exponential back-off, then the job stays "failed".
+    "JOB_MAX_ATTEMPTS": 10,
+    "JOB_BACKOFF_BASE_SECONDS": 30,
+    "JOB_BACKOFF_MAX_SECONDS": 3600,
+    "JOB_LOCK_TIMEOUT_SECONDS": 600,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -48,6 +79,9 @@ def load_environment(app: Flask) -> None:
         app.config["SECRET_KEY"] = key
     if origins := os.environ.get("EMBED_ALLOWED_ORIGINS"):
         app.config["EMBED_ALLOWED_ORIGINS"] = origins.split()
+    for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
+        if value := os.environ.get(name):
+            app.config[name] = int(value)
     if hops := os.environ.get("PROXY_COUNT"):
         app.config["PROXY_COUNT"] = int(hops)
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
@@ -69,11 +103,15 @@ def finalise(app: Flask) -> None:
     """Derive settings and refuse unsafe production configurations."""
     uri = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if uri.startswith("sqlite"):
         # A busy timeout lets concurrent writers wait instead of failing at once.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options.setdefault("connect_args", {"timeout": 15})
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif uri.startswith("postgresql"):
+        options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
+        options.setdefault("pool_recycle", 1800)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         if app.testing or app.debug:
             app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
