@@ -21,7 +21,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # "database": counters in the app's own database, shared by every process (see
+    # quizapp.ratelimit_storage); or any Flask-Limiter URI such as redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "database",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     # Connections per app process (a gunicorn worker): pool size plus overflow, PostgreSQL only.
@@ -82,6 +84,9 @@ def load_environment(app: Flask) -> None:
     for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
         if value := os.environ.get(name):
             app.config[name] = int(value)
+    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
+        # Behind HTTPS: cookies only over TLS.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     if hops := os.environ.get("PROXY_COUNT"):
         app.config["PROXY_COUNT"] = int(hops)
     if storage := os.environ.get("RATELIMIT_STORAGE_URI"):
@@ -112,6 +117,10 @@ def finalise(app: Flask) -> None:
         options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config.get("RATELIMIT_STORAGE_URI") == "database":
+        import quizapp.ratelimit_storage  # noqa: F401  (registers the db+ storage schemes)
+
+        app.config["RATELIMIT_STORAGE_URI"] = "db+" + _absolute_sqlite(app, uri)
     if not app.config.get("SECRET_KEY"):
         if app.testing or app.debug:
             app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
@@ -135,3 +144,11 @@ def require_secret_key() -> None:
 
     if not current_app.config.get("SECRET_KEY"):
         raise RuntimeError(NO_KEY_MESSAGE)
+
+
+def _absolute_sqlite(app: Flask, uri: str) -> str:
+    """Flask-SQLAlchemy resolves relative SQLite paths against instance/; do the same."""
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
+        return prefix + str(Path(app.instance_path) / uri[len(prefix) :])
+    return uri

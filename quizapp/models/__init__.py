@@ -20,6 +20,7 @@ from quizapp.models.integration import (
     LtiPlatform,
     LtiResourceLink,
     LtiToolKey,
+    RateLimitCounter,
     SetShare,
 )
 from quizapp.models.progress import (
@@ -41,6 +42,7 @@ __all__ = [
     "LtiPlatform",
     "LtiResourceLink",
     "LtiToolKey",
+    "RateLimitCounter",
     "SetShare",
     "Assignment",
     "Attempt",

@@ -157,3 +157,13 @@ class Job(db.Model):
     locked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window rate-limit counter (see quizapp.ratelimit_storage)."""
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[float] = mapped_column(sa.Double, index=True)

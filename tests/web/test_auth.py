@@ -92,3 +92,66 @@ def test_login_is_rate_limited(tmp_path):
     assert client.get("/auth/login").status_code == 200  # only attempts are limited
     with app.app_context():
         db.engine.dispose()
+
+
+ATTEMPTS_SCRIPT = """
+import sys
+from quizapp import create_app
+from quizapp.extensions import db
+app = create_app({"TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1], "RATELIMIT_ENABLED": True,
+                  "LOGIN_RATE_LIMIT": "3 per minute"})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+print(" ".join(str(client.post("/auth/login", data={"username": "x", "password": "no"})
+                   .status_code) for _ in range(2)))
+"""
+
+
+def test_login_limit_is_shared_by_every_process(tmp_path):
+    """Two processes (two gunicorn workers) on one database count attempts together."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", ATTEMPTS_SCRIPT, url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs == [["200", "200"], ["200", "429"]]
+
+
+def test_logout_invalidates_copies_of_the_session_cookie(app, client, auth):
+    auth.create("ada", "correct-horse")
+    auth.login("ada", "correct-horse")
+    stolen = client.get_cookie("session").value
+    auth.logout()
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert "ada" not in thief.get("/").get_data(as_text=True)
+
+
+def test_session_cookie_is_http_only_and_lax(client, auth):
+    auth.create("ada", "correct-horse")
+    response = auth.login("ada", "correct-horse")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_is_renewed_at_login(client, app, auth, seeded):
+    client.post(f"/sets/{seeded}/attempts", data={"mode": "practice"})  # a guest session
+    before = client.get_cookie("session").value
+    auth.create("ada", "correct-horse")
+    auth.login("ada", "correct-horse")
+    after = client.get_cookie("session").value
+    assert after != before
+    fixed = app.test_client()  # whoever planted or kept the old cookie
+    fixed.set_cookie("session", before)
+    assert "ada" not in fixed.get("/").get_data(as_text=True)

@@ -76,6 +76,11 @@ def register() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """Sign out and drop the whole session."""
     if EmptyForm().validate_on_submit():
+        # Sessions live in signed cookies: bumping the version makes every copy of this
+        # session (another tab, a stolen cookie) invalid, not just this browser's.
+        user = current_user._get_current_object()  # type: ignore[attr-defined]
+        user.session_version += 1
+        db.session.commit()
         logout_user()
         session.clear()
     return redirect(url_for("main.index"))
