@@ -28,11 +28,48 @@ def highlight(text: str, start: int | None, end: int | None) -> Markup:
     )
 
 
+# Tags an imported or authored rich-text prompt may keep; everything else is stripped by nh3.
+RICH_TAGS = {
+    "a", "b", "strong", "i", "em", "u", "sub", "sup", "p", "br", "ul", "ol", "li", "code",
+    "pre", "blockquote", "span", "div", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "h3", "h4", "h5", "h6", "hr",
+}  # fmt: skip
+RICH_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+
+
+def rich(text: str | None, fmt: str | None = "plain") -> Markup:
+    """Render a prompt in its format: HTML and Markdown are sanitised with nh3, plain escaped."""
+    import nh3
+
+    text = text or ""
+    if fmt == "markdown":
+        from markdown_it import MarkdownIt
+
+        text, fmt = MarkdownIt("commonmark").render(text), "html"
+    if fmt in ("html", "moodle"):
+        if fmt == "moodle":  # Moodle's auto-format: line breaks are kept
+            text = text.replace("\n", "<br>")
+        clean = nh3.clean(
+            text,
+            tags=RICH_TAGS,
+            attributes=RICH_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto", "data"},
+        )
+        return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return escape(text)
+
+
 def register(app: Flask) -> None:
     """Install the filters used by the templates."""
     app.jinja_env.filters["type_label"] = lambda t: TYPE_LABELS.get(t, t)
     app.jinja_env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     app.jinja_env.filters["highlight"] = highlight
+    app.jinja_env.filters["rich"] = rich
     app.jinja_env.filters["date"] = lambda d: (
         d.strftime("%Y-%m-%d %H:%M") if isinstance(d, datetime) else ""
     )
