@@ -239,7 +239,34 @@ def export_bank_command(set_ref: str, fmt: str, output: Path) -> None:
     click.echo(f"Wrote {output} ({len(content)} bytes, {fmt})")
 
 
+@click.command("export-all")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_all_command(archive: Path) -> None:
+    """Back up every user's progress and every bank to a portable zip archive."""
+    from quizapp.services import backup
+
+    counts = backup.export_all(archive)
+    click.echo(f"Wrote {archive}: {sum(counts.values())} rows from {len(counts)} tables")
+
+
+@click.command("import-all")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_all_command(archive: Path) -> None:
+    """Restore a backup made by export-all into an empty, upgraded database."""
+    from quizapp.services import backup
+
+    try:
+        counts = backup.import_all(archive)
+    except backup.BackupError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{archive}: {exc}") from exc
+    db.session.commit()
+    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables")
+
+
 COMMANDS = [
     setup_command, build_set_command, create_user_command, import_bank_command,
-    export_bank_command,
+    export_bank_command, export_all_command, import_all_command,
 ]  # fmt: skip
