@@ -109,3 +109,17 @@ def test_import_all_rejects_other_files(tmp_path):
     junk.write_bytes(b"not a zip")
     result = app.test_cli_runner().invoke(args=["import-all", str(junk)])
     assert result.exit_code == 1 and "not a zip" in result.output
+
+
+def test_import_all_refuses_a_zip_bomb_without_inflating_it(tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", '{"format": "quizapp-backup", "version": 1}')
+        archive.writestr("tables/user.jsonl", b"\0" * (64 * 1024**2))  # 64 MB of zeros
+    assert bomb.stat().st_size < 1024**2
+    app = _app(f"sqlite:///{tmp_path / 'y.sqlite'}")
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    result = app.test_cli_runner().invoke(args=["import-all", str(bomb)])
+    assert result.exit_code == 1 and "zip bomb" in result.output

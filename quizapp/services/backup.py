@@ -25,6 +25,10 @@ FORMAT = "quizapp-backup"
 VERSION = 1
 # Not worth keeping: short-lived counters and nonces.
 SKIPPED = {"rate_limit", "lti_nonce"}
+# A member that inflates past this, or compresses better than this ratio above a few MB, is
+# a zip bomb rather than a backup: refused before it is decompressed.
+MAX_MEMBER_BYTES = 4 * 1024**3
+MAX_RATIO = 200
 
 
 class BackupError(ValueError):
@@ -91,6 +95,7 @@ def import_all(source: BinaryIO | str | Path) -> dict[str, int]:
     except zipfile.BadZipFile as exc:
         raise BackupError("not a quizapp backup: the file is not a zip archive") from exc
     with archive:
+        _refuse_bombs(archive)
         try:
             manifest = json.loads(archive.read("manifest.json"))
         except (KeyError, ValueError) as exc:
@@ -127,6 +132,18 @@ def import_all(source: BinaryIO | str | Path) -> dict[str, int]:
         _advance_sequences(tables.values())
     db.session.flush()
     return counts
+
+
+def _refuse_bombs(archive: zipfile.ZipFile) -> None:
+    for info in archive.infolist():
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_MEMBER_BYTES or (
+            info.file_size > 8 * 1024**2 and ratio > MAX_RATIO
+        ):
+            raise BackupError(
+                f"refused {info.filename}: it would inflate to {info.file_size:,} "
+                f"bytes from {info.compress_size:,} (a zip bomb?)"
+            )
 
 
 def _advance_sequences(tables: Any) -> None:
