@@ -104,3 +104,44 @@ def test_concurrent_identical_answers_store_one_response(tmp_path):
         assert count == 1
         assert db.session.get(User, 1) is not None
         db.engine.dispose()
+
+
+def test_concurrent_card_reviews_never_hit_database_is_locked(tmp_path):
+    """Read-then-write transactions start with BEGIN IMMEDIATE, so writers queue, not fail."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        study_set = sets.create_set_from_article(SEED_ARTICLE.read_bytes(), publish=True)
+        user_ids = [accounts.create_guest().id for _ in range(8)]
+        card_ids = [c.id for c in sets.learner_items(study_set, types=("flashcard",))[:10]]
+        db.session.commit()
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(user_ids))
+
+    def learner(user_id: int) -> None:
+        barrier.wait()
+        for card_id in card_ids:
+            try:
+                with app.app_context():
+                    study.review_card(
+                        db.session.get(User, user_id), db.session.get(Item, card_id), 3
+                    )
+                    db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=learner, args=(u,)) for u in user_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ReviewLog.id))) == 80
+        db.engine.dispose()
