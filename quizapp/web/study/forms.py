@@ -123,6 +123,9 @@ def answer_value(item: Item, form: FlaskForm) -> Any:
 
 
 class JoinForm(FlaskForm):
-    code = StringField("Class code", validators=[DataRequired(), Length(min=4, max=32)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    code = StringField(
+        "Class code",
+        validators=[DataRequired(), Length(min=4, max=32)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters"},
+    )
     submit = SubmitField("Join class")
