@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,43 +12,15 @@ from flask.testing import FlaskClient
 from quizapp import create_app
 from quizapp.extensions import db
 
-from support import REPO_ROOT
-
-POSTGRES_URL = os.environ.get("QUIZAPP_TEST_POSTGRES_URL")
-# Every test that uses the app runs on SQLite and, when a server is given, on PostgreSQL.
-BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
-
-
-def database_url(tmp_path: Path, backend: str = "sqlite") -> str:
-    """A SQLite file per test (as in production: WAL, immediate writes), or the PostgreSQL
-    server named by QUIZAPP_TEST_POSTGRES_URL."""
-    if backend == "postgresql":
-        assert POSTGRES_URL, "QUIZAPP_TEST_POSTGRES_URL is not set"
-        return POSTGRES_URL
-    return f"sqlite:///{tmp_path / 'test.sqlite'}"
-
-
-def reset_postgres(url: str) -> None:
-    """Drop everything in the test database (tables, Alembic's version table, types)."""
-    import sqlalchemy as sa
-
-    from quizapp.config import normalise_database_url
-
-    engine = sa.create_engine(normalise_database_url(url))
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    engine.dispose()
-    _pg_schema["ready"] = False
-
-
-_pg_schema = {"ready": False}
-
-
-def empty_postgres() -> None:
-    """Empty every table; much faster than recreating the schema for each test."""
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+from support import (
+    BACKENDS,
+    POSTGRES_URL,
+    REPO_ROOT,
+    database_url,
+    empty_postgres,
+    pg_schema,
+    reset_postgres,
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -66,17 +37,19 @@ def app(tmp_path: Path, backend: str) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path, backend),
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
+            # Fast hashing keeps the suite quick; production uses scrypt.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     app.instance_path = str(tmp_path / "instance")
     with app.app_context():
-        if backend == "postgresql" and _pg_schema["ready"]:
+        if backend == "postgresql" and pg_schema["ready"]:
             empty_postgres()
         else:
             if backend == "postgresql":
                 reset_postgres(POSTGRES_URL or "")
             db.create_all()
-            _pg_schema["ready"] = backend == "postgresql"
+            pg_schema["ready"] = backend == "postgresql"
     yield app
     with app.app_context():
         db.session.remove()

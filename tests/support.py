@@ -1,5 +1,6 @@
 """Paths and helpers shared by test modules (fixtures live in conftest.py)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -15,3 +16,42 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "no csrf token in page"
     return match.group(1)
+
+
+POSTGRES_URL = os.environ.get("QUIZAPP_TEST_POSTGRES_URL")
+# Every test that uses the app runs on SQLite and, when a server is given, on PostgreSQL.
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def database_url(tmp_path: Path, backend: str = "sqlite") -> str:
+    """A SQLite file per test (as in production: WAL, immediate writes), or the PostgreSQL
+    server named by QUIZAPP_TEST_POSTGRES_URL."""
+    if backend == "postgresql":
+        assert POSTGRES_URL, "QUIZAPP_TEST_POSTGRES_URL is not set"
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the test database (tables, Alembic's version table, types)."""
+    import sqlalchemy as sa
+
+    from quizapp.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    pg_schema["ready"] = False
+
+
+pg_schema = {"ready": False}
+
+
+def empty_postgres() -> None:
+    """Empty every table; much faster than recreating the schema for each test."""
+    from quizapp.extensions import db
+
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")

@@ -11,8 +11,7 @@ from quizapp.extensions import db
 from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, StudySet, User
 from quizapp.services import accounts, sets, study
 
-from conftest import POSTGRES_URL, reset_postgres
-from support import SEED_ARTICLE
+from support import POSTGRES_URL, SEED_ARTICLE, reset_postgres
 
 
 def _app(url):

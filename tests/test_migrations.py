@@ -6,7 +6,7 @@ from flask_migrate import check, upgrade
 from quizapp import create_app
 from quizapp.extensions import db
 
-from conftest import database_url, reset_postgres
+from support import database_url, reset_postgres
 
 
 def test_upgrade_creates_the_schema_and_models_match(tmp_path, backend):

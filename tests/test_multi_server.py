@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import POSTGRES_URL, reset_postgres
-from support import REPO_ROOT
+from support import POSTGRES_URL, REPO_ROOT, reset_postgres
 
 pytestmark = pytest.mark.postgres
 

@@ -20,7 +20,8 @@ def readme_commands() -> list[str]:
 def test_readme_starts_with_install_run_and_test_commands():
     first, second = readme_commands()[:2]
     assert "flask --app quizapp setup" in first and "flask --app quizapp run" in first
-    assert "pip install -e '.[test]'" in second and second.endswith("pytest")
+    assert "pip install -e '.[test]'" in second and "npm ci" in second
+    assert second.endswith("pytest")
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

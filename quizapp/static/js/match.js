@@ -1,4 +1,5 @@
-// Match game: click (or Enter/Space on) a term, then its description. Timed; posts the time.
+// Match game: click, tap or press Enter/Space on a term, then on its description. Timed; posts
+// the time. Every message is shown and spoken (role=status), so a miss is not only a colour.
 (function () {
   "use strict";
   const board = document.getElementById("match-board");
@@ -16,23 +17,35 @@
     selected = tile;
     if (tile) tile.setAttribute("aria-pressed", "true");
   }
+  function say(message) { status.textContent = message; }
   board.addEventListener("click", function (event) {
     const tile = event.target.closest(".tile");
     if (!tile || tile.disabled) return;
     if (!started) started = Date.now();
-    if (!selected || selected.dataset.side === tile.dataset.side) { select(tile); return; }
+    if (tile === selected) { select(null); say("Nothing selected."); return; }
+    if (!selected || selected.dataset.side === tile.dataset.side) {
+      select(tile);
+      say(tile.dataset.side === "left" ? "Now pick its description." : "Now pick its term.");
+      return;
+    }
     if (selected.dataset.pair === tile.dataset.pair) {
       [selected, tile].forEach(function (t) { t.disabled = true; t.classList.add("matched"); });
       select(null);
       left -= 1;
-      status.textContent = "Matched. " + left + " left.";
-      if (left === 0) finish();
+      if (left === 0) { say("All matched!"); finish(); return; }
+      say("✔ Matched. " + left + " left.");
+      // The matched tiles vanish: keep keyboard focus on the board, at the next term.
+      const next = board.querySelector(".tile[data-side=left]:not(:disabled)");
+      if (next) next.focus();
     } else {
       tile.classList.add("miss");
-      status.textContent = "Not a pair. Try again.";
+      say("✘ Not a pair. Try again.");
       setTimeout(function () { tile.classList.remove("miss"); }, 400);
       select(null);
     }
+  });
+  board.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && selected) { select(null); say("Nothing selected."); }
   });
   function finish() {
     clearInterval(timer);

@@ -84,6 +84,7 @@ class StudySettingsForm(FlaskForm):
         "Desired retention (how sure you want to be to remember a card when it is due)",
         places=2,
         validators=[NumberRange(min=0.7, max=0.99)],
+        render_kw={"step": "0.01"},
     )
     daily_new_limit = IntegerField("New cards per day", validators=[NumberRange(min=0, max=1000)])
     submit = SubmitField("Save study settings")
@@ -92,7 +93,7 @@ class StudySettingsForm(FlaskForm):
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(
         "Your password, to confirm",
-        validators=[DataRequired()],
+        validators=[Optional()],  # guests have none; registered users are checked in the view
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Delete my account and all my data")
