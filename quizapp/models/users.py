@@ -41,8 +41,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def set_password(self, password: str) -> None:
-        """Hash and store a password (scrypt via Werkzeug)."""
-        self.password_hash = generate_password_hash(password)
+        """Hash and store a password (scrypt via Werkzeug unless PASSWORD_HASH_METHOD says)."""
+        from flask import current_app, has_app_context
+
+        method = "scrypt"
+        if has_app_context():
+            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Return whether ``password`` matches the stored hash."""
