@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "database",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
+    # Article and bank uploads parse whole files: limited per user.
+    "UPLOAD_RATE_LIMIT": "30 per hour",
     # Connections per app process (a gunicorn worker): pool size plus overflow, PostgreSQL only.
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 5,
@@ -120,7 +122,7 @@ def finalise(app: Flask) -> None:
     if app.config.get("RATELIMIT_STORAGE_URI") == "database":
         import quizapp.ratelimit_storage  # noqa: F401  (registers the db+ storage schemes)
 
-        app.config["RATELIMIT_STORAGE_URI"] = "db+" + _absolute_sqlite(app, uri)
+        app.config["RATELIMIT_STORAGE_URI"] = _ratelimit_uri(app, uri)
     if not app.config.get("SECRET_KEY"):
         if app.testing or app.debug:
             app.config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
@@ -144,6 +146,20 @@ def require_secret_key() -> None:
 
     if not current_app.config.get("SECRET_KEY"):
         raise RuntimeError(NO_KEY_MESSAGE)
+
+
+def _ratelimit_uri(app: Flask, uri: str) -> str:
+    """Where the shared rate-limit counters live for this database.
+
+    On SQLite they get a file of their own next to the database: a request that already holds
+    the database's write lock (BEGIN IMMEDIATE) must still be able to count a hit.
+    """
+    if not uri.startswith("sqlite"):
+        return "db+" + uri
+    absolute = _absolute_sqlite(app, uri)
+    if ":memory:" in absolute or absolute in ("sqlite://", "sqlite:///"):
+        return "memory://"
+    return "db+" + absolute + ".ratelimit"
 
 
 def _absolute_sqlite(app: Flask, uri: str) -> str:

@@ -35,6 +35,15 @@ class DatabaseStorage(Storage):
         url = uri[len(PREFIX) :]
         connect_args = {"timeout": 15} if url.startswith("sqlite") else {}
         self.engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        if url.startswith("sqlite"):
+            # A file of its own (see config._ratelimit_uri): the table is made here, not by
+            # the app's migrations.
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+                conn.exec_driver_sql(
+                    "CREATE TABLE IF NOT EXISTS rate_limit (key VARCHAR(255) PRIMARY KEY, "
+                    "count INTEGER NOT NULL DEFAULT 0, expires_at FLOAT NOT NULL)"
+                )
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:

@@ -156,3 +156,37 @@ def test_authoring_errors_name_the_field(client, teacher):
         data={"type": "mcq", "prompt": "Pick", "choices": "a\nA", "answers": "a"},
     )
     assert dup.status_code == 400 and "two choices are the same" in dup.get_data(as_text=True)
+
+
+def test_uploads_are_rate_limited_per_user(tmp_path):
+    from quizapp import create_app
+    from quizapp.services.accounts import create_user
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'u.sqlite'}",
+            "RATELIMIT_ENABLED": True,
+            "UPLOAD_RATE_LIMIT": "2 per hour",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        create_user("t", "teach-pass-1", role="instructor")
+        db.session.commit()
+    client = app.test_client()
+    client.post("/auth/login", data={"username": "t", "password": "teach-pass-1"})
+    codes = [
+        client.post(
+            "/teach/banks/import",
+            content_type="multipart/form-data",
+            data={"upload": (io.BytesIO(b"not a bank"), "x.gift"), "format": ""},
+        ).status_code
+        for _ in range(3)
+    ]
+    assert 429 not in codes[:2] and codes[2] == 429
+    with app.app_context():
+        db.engine.dispose()

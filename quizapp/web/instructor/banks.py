@@ -6,17 +6,18 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from quizapp.extensions import db
+from quizapp.extensions import db, limiter
 from quizapp.models import PendingImport
 from quizapp.services import banks
 from quizapp.web.instructor import bp
 from quizapp.web.instructor.forms import BankUploadForm, ConfirmImportForm
 from quizapp.web.instructor.routes import get_own_set_or_404
-from quizapp.web.security import instructor_required
+from quizapp.web.security import instructor_required, upload_limit, user_or_address
 
 
 @bp.route("/banks/import", methods=("GET", "POST"))
 @instructor_required
+@limiter.limit(upload_limit, key_func=user_or_address, methods=["POST"])
 def import_bank() -> ResponseReturnValue:
     """Upload a bank; it is parsed and kept aside until the preview is confirmed."""
     form = BankUploadForm()

@@ -7,12 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from quizapp.domain.articles import ArticleError
-from quizapp.extensions import db
+from quizapp.extensions import db, limiter
 from quizapp.models import Item, ItemStatus, StudySet
 from quizapp.services import authoring, sets
 from quizapp.web.instructor import bp
 from quizapp.web.instructor.forms import ArticleForm, EmptyForm, NewSetForm, TestSettingsForm
-from quizapp.web.security import instructor_required
+from quizapp.web.security import instructor_required, upload_limit, user_or_address
 
 
 def get_own_set_or_404(set_id: int) -> StudySet:
@@ -40,6 +40,7 @@ def my_sets() -> ResponseReturnValue:
 
 @bp.route("/sets/new", methods=("GET", "POST"))
 @instructor_required
+@limiter.limit(upload_limit, key_func=user_or_address, methods=["POST"])
 def new_set() -> ResponseReturnValue:
     """Paste or upload an article and build a draft set from it."""
     form = ArticleForm()
