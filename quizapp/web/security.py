@@ -2,39 +2,144 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors {ancestors}"
+    "form-action {form_action}; base-uri 'self'; object-src 'none'; "
+    "frame-ancestors {ancestors}"
 )
+FRAMED_BLUEPRINTS = ("embed", "lti")
+# A CSP source must be a bare origin: anything else could smuggle directives in.
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def as_origin(url: str | None) -> str | None:
+    """The scheme://host[:port] of a URL, or None if it has none."""
+    parts = urlsplit(url or "")
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return origin if ORIGIN.match(origin) else None
+
+
+def _add_origins(key: str, origins: Iterable[str | None]) -> None:
+    known: list[str] = g.setdefault(key, [])
+    for origin in origins:
+        origin = as_origin(origin)
+        if origin and origin not in known:
+            known.append(origin)
+
+
+def allow_framing_by(origins: Iterable[str | None]) -> None:
+    """Let these origins frame this response too (an LMS that launched it, say).
+
+    Only embed and LTI responses take extra frame ancestors; everywhere else stays 'self'.
+    """
+    _add_origins("frame_ancestors", origins)
+
+
+def allow_form_posts_to(origins: Iterable[str | None]) -> None:
+    """Let this page's forms post to these origins (a deep-linking return URL, say)."""
+    _add_origins("form_action", origins)
 
 
 def frame_ancestors() -> str:
-    """'self' everywhere; embed pages add the origins an admin configured."""
+    """'self' everywhere; embed and LTI pages add the origins an admin configured, and
+    those their view vouched for (see allow_framing_by)."""
     ancestors = ["'self'"]
-    if request.blueprint in ("embed", "lti"):
-        ancestors += list(current_app.config.get("EMBED_ALLOWED_ORIGINS") or [])
+    if request.blueprint in FRAMED_BLUEPRINTS:
+        # Configured sources are the admin's (wildcards like https://*.example.edu are
+        # fine); they only must not smuggle in another directive.
+        configured = [
+            str(source)
+            for source in current_app.config.get("EMBED_ALLOWED_ORIGINS") or []
+            if not re.search(r"[\s;,]", str(source))
+        ]
+        for origin in [*configured, *g.get("frame_ancestors", [])]:
+            if origin not in ancestors:
+                ancestors.append(origin)
     return " ".join(ancestors)
+
+
+def form_action() -> str:
+    return " ".join(["'self'", *g.get("form_action", [])])
+
+
+def set_frame_cookie(
+    response: Response, key: str, value: str, max_age: int | None, *, httponly: bool = True
+) -> None:
+    """Set a cookie that has to work inside another site's frame.
+
+    Over HTTPS it is ``SameSite=None; Secure; Partitioned``: sent in cross-site frames,
+    and kept by browsers that block third-party cookies but allow partitioned ones (CHIPS).
+    Browsers refuse ``SameSite=None`` without ``Secure``, so over plain HTTP (development)
+    it is an ordinary first-party cookie. Nothing embedded *depends* on it: embedded pages
+    carry a signed token instead (see quizapp.services.embed).
+    """
+    if request.is_secure:
+        response.set_cookie(
+            key, value, max_age=max_age, path="/", secure=True, httponly=httponly,
+            samesite="None", partitioned=True,
+        )  # fmt: skip
+    else:
+        response.set_cookie(
+            key, value, max_age=max_age, path="/", httponly=httponly, samesite="Lax"
+        )
+
+
+def same_origin_post() -> bool:
+    """Whether a POST came from one of our own pages (Fetch Metadata, then Origin).
+
+    Embedded forms carry their signed token instead of a CSRF cookie; this check adds
+    that a browser sent the form from a quizapp page, not from another site. Clients
+    that send neither header (not browsers) are let through: forging a request needs the
+    victim's browser, and browsers send them.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return as_origin(origin) == as_origin(request.host_url)
 
 
 def add_security_headers(response: Response) -> Response:
     """CSP, nosniff, referrer policy, and HSTS when the request came over HTTPS."""
-    response.headers.setdefault("Content-Security-Policy", CSP.format(ancestors=frame_ancestors()))
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        CSP.format(ancestors=frame_ancestors(), form_action=form_action()),
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # LTI pages are opened by an LMS as popups and talk back to their opener
+    # (dynamic registration's close message); same-origin would cut that link.
+    opener = "unsafe-none" if request.blueprint == "lti" else "same-origin"
+    response.headers.setdefault("Cross-Origin-Opener-Policy", opener)
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def upload_limit() -> str:
+    """Flask-Limiter limit string for upload endpoints (from UPLOAD_RATE_LIMIT)."""
+    return current_app.config["UPLOAD_RATE_LIMIT"]
+
+
+def user_or_address() -> str:
+    """Rate-limit key: the signed-in user, else the client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{request.remote_addr}"
 
 
 def instructor_required(view: F) -> F:
