@@ -91,8 +91,9 @@ def register_error_handlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the admin and instructor CLI (`flask --app quizapp <command>`)."""
     from quizapp.cli import COMMANDS
+    from quizapp.lti_cli import LTI_COMMANDS
 
-    for command in COMMANDS:
+    for command in [*COMMANDS, *LTI_COMMANDS]:
         app.cli.add_command(command)
 
 

@@ -215,6 +215,11 @@ def finish_attempt(attempt: Attempt) -> Attempt:
         attempt.max_score = round(sum(float(p or 1.0) for p in points.values()), 4)
         attempt.finished_at = utcnow()
         db.session.flush()
+        if attempt.lti_link_id is not None:
+            # Launched from an LMS: queue the grade passback in this same transaction.
+            from quizapp.services import lti_ags
+
+            lti_ags.on_attempt_finished(attempt)
     return attempt
 
 

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("embed", __name__)
+
+from quizapp.web.embed import routes  # noqa: E402,F401  (routes register on bp)

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("lti", __name__)
+
+from quizapp.web.lti import routes  # noqa: E402,F401  (routes register on bp)
