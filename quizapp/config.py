@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_RATE_LIMIT": "10 per minute",
     # Article and bank uploads parse whole files: limited per user.
     "UPLOAD_RATE_LIMIT": "30 per hour",
+    # JSON API bearer tokens live this long.
+    "API_TOKEN_TTL_DAYS": 30,
     # Connections per app process (a gunicorn worker): pool size plus overflow, PostgreSQL only.
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 5,

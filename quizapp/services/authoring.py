@@ -63,7 +63,7 @@ def update_item(item: Item, changes: dict[str, Any]) -> None:
     current = {
         "type": item.type, "prompt": item.prompt, "back": item.back, "choices": item.choices,
         "answers": item.answers, "pairs": item.pairs, "explanation": item.explanation,
-        "tags": item.tags,
+        "tags": item.tags, "numeric": item.numeric,
     }  # fmt: skip
     merged = current | changes
     problems = validate_item(merged)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from quizapp.web.auth import routes  # noqa: E402,F401
+from quizapp.web.auth import routes, tokens  # noqa: E402,F401

@@ -96,6 +96,6 @@ def export_bank(set_id: int, fmt: str) -> ResponseReturnValue:
     content, filename, mimetype = banks.export_set(get_own_set_or_404(set_id), fmt)
     return Response(
         content,
-        mimetype=mimetype,
+        content_type=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
