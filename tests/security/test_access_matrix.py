@@ -21,10 +21,19 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, Course, Item, PendingImport, StudySet, User
+from quizapp.models import (
+    Attempt,
+    Course,
+    Item,
+    LtiPlatform,
+    LtiResourceLink,
+    PendingImport,
+    StudySet,
+    User,
+)
 from quizapp.services import accounts, banks, classes, sets, study
 
-from support import SEED_ARTICLE
+from support import SEED_ARTICLE, csrf_token_from
 
 ROLES = ("anonymous", "learner", "other_learner", "instructor", "other_instructor", "admin")
 PASSWORD = "password-123"
@@ -38,6 +47,10 @@ OWN_SET = ("login", "403", "403", "ok", "404", "ok")
 OWN_UPLOAD = ("login", "403", "403", "ok", "404", "404")
 DRAFT_SET = ("404", "404", "404", "ok", "404", "ok")
 NOBODY = ("404",) * 6
+NO_PASS = ("400",) * 6  # embed writes without the signed pass are refused for everyone
+ADMIN_ONLY = ("login", "403", "403", "403", "403", "ok")
+COURSE_TEACHER = ("403", "403", "403", "ok", "403", "ok")
+COURSE_TEACHER_POST = ("403", "403", "403", "400", "403", "400")  # 400: form incomplete
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,30 @@ ROUTES = [
     Route("instructor.course", "GET", "/teach/classes/{C}", OWN_SET),
     Route("instructor.course", "POST", "/teach/classes/{C}", OWN_SET, {"set_id": "{D}"}),
     Route("instructor.gradebook_csv", "GET", "/teach/classes/{C}/gradebook.csv", OWN_SET),
+    # Embedding: published sets only; attempts and writes need the signed embed pass.
+    Route("embed.set_home", "GET", "/embed/sets/{P}", PUBLIC),
+    Route("embed.quiz", "GET", "/embed/sets/{P}/quiz", PUBLIC),
+    Route("embed.quiz", "GET", "/embed/sets/{D}/quiz", NOBODY),
+    Route("embed.flashcards", "GET", "/embed/sets/{P}/flashcards", PUBLIC),
+    Route("embed.flashcards", "GET", "/embed/sets/{D}/flashcards", NOBODY),
+    Route("embed.snippet", "GET", "/embed/sets/{P}/snippet", TEACHING),
+    Route("embed.attempt", "GET", "/embed/attempts/{A}", NOBODY),
+    Route("embed.question", "GET", "/embed/attempts/{A}/items/{A_item}", NOBODY),
+    Route("embed.result", "GET", "/embed/attempts/{A}/result", NOBODY),
+    Route("embed.answer", "POST", "/embed/attempts/{A}/items/{A_item}", NO_PASS),
+    Route("embed.finish", "POST", "/embed/attempts/{A}/finish", NO_PASS),
+    Route("embed.start_quiz", "POST", "/embed/sets/{P}/quiz", NO_PASS),
+    Route("embed.review", "POST", "/embed/sets/{P}/flashcards/{P_item}", NO_PASS),
+    # LTI: public tool metadata; admin-only platform registry; course instructors' link pages.
+    Route("lti.config", "GET", "/lti/config", PUBLIC),
+    Route("lti.jwks", "GET", "/lti/jwks", PUBLIC),
+    Route("lti.cookie_check", "GET", "/lti/cookie-check", PUBLIC),
+    Route("lti.platforms_page", "GET", "/lti/platforms", ADMIN_ONLY),
+    Route("lti.link_page", "GET", "/lti/links/{L}", COURSE_TEACHER),
+    Route("lti.retry_grades", "POST", "/lti/links/{L}/retry-grades", COURSE_TEACHER_POST),
+    Route("lti.choose_set", "POST", "/lti/links/{L}/set", COURSE_TEACHER_POST),
+    Route("lti.sync_roster", "POST", "/lti/links/{L}/sync-roster", COURSE_TEACHER_POST),
+    Route("lti.register", "GET", "/lti/register", ("403",) * 6),  # needs a one-time invite
 ]
 # Routes whose every caller is allowed by design (their own account, a fresh object).
 SELF_SERVICE = {
@@ -135,7 +172,10 @@ SELF_SERVICE = {
     "instructor.new_set", "instructor.new_empty_set", "instructor.import_bank",
     "instructor.courses",
 }  # fmt: skip
-HTML_BLUEPRINTS = ("main", "auth", "study", "instructor")
+HTML_BLUEPRINTS = ("main", "auth", "study", "instructor", "embed", "lti")
+# LTI protocol steps: their callers are LMSs with signed tokens, tested in tests/lti/ (forged,
+# replayed, expired tokens...). The JSON API has its own role tests in tests/api/.
+PROTOCOL = {"lti.login", "lti.launch", "lti.verify", "lti.deep_link", "lti.deep_link_respond"}
 
 
 def _world(app) -> dict[str, int | str]:
@@ -163,6 +203,21 @@ def _world(app) -> dict[str, int | str]:
         classes.join(users["learner"], course.join_code)
         attempt = study.start_attempt(users["learner"], published)
         pending = banks.stage_import(owner, gift, "u.gift", "gift", None)
+        platform = LtiPlatform(
+            issuer="https://lms.example", client_id="c", auth_login_url="https://lms.example/a",
+            auth_token_url="https://lms.example/t", key_set_url="https://lms.example/k",
+            deployment_ids=["d"],
+        )  # fmt: skip
+        db.session.add(platform)
+        db.session.flush()
+        link = LtiResourceLink(
+            platform_id=platform.id,
+            deployment_id="d",
+            resource_link_id="r",
+            course_id=course.id,
+            set_id=published.id,
+        )
+        db.session.add(link)
         db.session.commit()
         p_item = db.session.scalar(sa.select(Item.id).where(Item.set_id == published.id))
         d_card = db.session.scalar(
@@ -178,6 +233,7 @@ def _world(app) -> dict[str, int | str]:
             "P_item": p_item,
             "D_card": d_card,
             "code": course.join_code,
+            "L": link.id,
         }
 
 
@@ -192,7 +248,9 @@ def world(app):
     return _world(app)
 
 
-def _outcome(response) -> str:
+def _outcome(response, strict: bool = False) -> str:
+    if strict and response.status_code in (400, 401):
+        return "400"
     location = response.headers.get("Location", "")
     if response.status_code in (301, 302, 303, 307, 308):
         return "login" if "/auth/login" in location else "ok"
@@ -211,12 +269,12 @@ def test_each_role_gets_what_its_policy_says(app, world, route):
         if role != "anonymous":
             client.post("/auth/login", data={"username": role, "password": PASSWORD})
         response = client.open(url, method=route.method, data=data)
-        got[role] = _outcome(response)
+        got[role] = _outcome(response, strict="400" in route.policy)
     assert got == dict(zip(ROLES, route.policy, strict=True))
 
 
 def test_every_html_route_has_a_policy(app):
-    covered = {r.endpoint for r in ROUTES} | SELF_SERVICE
+    covered = {r.endpoint for r in ROUTES} | SELF_SERVICE | PROTOCOL
     endpoints = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -228,7 +286,11 @@ def test_every_html_route_has_a_policy(app):
 def test_state_changing_routes_refuse_posts_without_csrf(app, world):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
-    client.get("/auth/login")  # a session exists, so the only thing missing is the token
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    signed_in = client.post(
+        "/auth/login", data={"username": "instructor", "password": PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status_code == 302  # signed in: the only thing missing below is the token
     posts = {(r.url.format(**world)) for r in ROUTES if r.method == "POST"}
     posts |= {
         "/auth/login",
