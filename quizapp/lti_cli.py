@@ -6,14 +6,18 @@ Register them with ``for command in LTI_COMMANDS: app.cli.add_command(command)``
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from quizapp.extensions import db
-from quizapp.services import jobs, lti_keys, lti_launch
+from quizapp.model_base import utcnow
+from quizapp.services import idempotency, jobs, lti_keys, lti_launch
 from quizapp.services import lti_platforms as platforms
+
+IDEMPOTENCY_KEEP_DAYS = 7
 
 
 @click.command("lti-register")
@@ -113,6 +117,8 @@ def worker_command(once: bool, max_jobs: int | None, interval: float) -> None:
     try:
         while True:
             lti_launch.purge_expired()
+            # Idempotent replies only need to outlive a client's retries.
+            idempotency.purge_before(utcnow() - timedelta(days=IDEMPOTENCY_KEEP_DAYS))
             db.session.commit()
             left = None if max_jobs is None else max_jobs - total
             report = jobs.work(worker_id, handlers, policy=policy, max_jobs=left)
