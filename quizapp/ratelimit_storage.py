@@ -34,7 +34,9 @@ class DatabaseStorage(Storage):
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         url = uri[len(PREFIX) :]
         connect_args = {"timeout": 15} if url.startswith("sqlite") else {}
-        self.engine = sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        # No pool: a hit is rare (sign-in, uploads) and a pooled connection per app instance
+        # would stay open for the life of the process.
+        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool, connect_args=connect_args)
         if url.startswith("sqlite"):
             # A file of its own (see config._ratelimit_uri): the table is made here, not by
             # the app's migrations.
