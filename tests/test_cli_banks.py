@@ -12,7 +12,7 @@ from defusedxml import ElementTree
 from quizapp.extensions import db
 from quizapp.models import Item, StudySet
 
-from support import REPO_ROOT
+from support import DATA_DIR, REPO_ROOT
 
 CONFORMANCE = Path(
     os.environ.get("QUIZAPP_CONFORMANCE_DIR", REPO_ROOT.parent / "shared" / "conformance")
@@ -85,21 +85,7 @@ def test_unsupported_types_need_confirmation(app, runner):
 
 
 def test_unsupported_are_skipped_when_confirmed(app, runner, tmp_path):
-    bank = tmp_path / "mixed.xml"
-    bank.write_text("""<?xml version="1.0" encoding="UTF-8"?>
-<quiz>
-  <question type="truefalse">
-    <name><text>Sky</text></name>
-    <questiontext format="html"><text>The sky is blue.</text></questiontext>
-    <answer fraction="100"><text>true</text></answer>
-    <answer fraction="0"><text>false</text></answer>
-  </question>
-  <question type="ddmarker">
-    <name><text>Map</text></name>
-    <questiontext format="html"><text>Drag the markers.</text></questiontext>
-  </question>
-</quiz>
-""")
+    bank = DATA_DIR / "banks" / "mixed_unsupported.xml"
     preview = json.loads(
         runner.invoke(args=["import-bank", str(bank), "--dry-run", "--json"]).output
     )

@@ -16,12 +16,9 @@ from quizapp.extensions import db
 from quizapp.models import (
     CardState,
     Item,
-    ItemStatus,
     ReviewLog,
-    SetStatus,
     StudySet,
     User,
-    utcnow,
 )
 from quizapp.services import study
 
@@ -44,48 +41,11 @@ class DueCard:
 def due_cards(
     user: User, study_set: StudySet | None = None, *, limit: int = 20, now: datetime | None = None
 ) -> list[DueCard]:
-    """Due cards (most overdue first), then new cards within today's limit, ``limit`` in all.
-
-    Without a set, due cards come from every set and new cards from the sets the learner
-    has already started, as in ``study.next_card``.
-    """
-    now = now or utcnow()
-    due_query = (
-        sa.select(Item, CardState)
-        .join(CardState, CardState.item_id == Item.id)
-        .where(
-            CardState.user_id == user.id,
-            CardState.due <= now,
-            Item.status == ItemStatus.PUBLISHED,
-        )
-        .order_by(CardState.due, CardState.id)
-        .limit(limit)
-    )
-    if study_set is not None:
-        due_query = due_query.where(CardState.set_id == study_set.id)
-    cards = [DueCard(item, state) for item, state in db.session.execute(due_query).all()]
-    room = min(limit - len(cards), study.new_cards_left_today(user, now))
-    if room <= 0:
-        return cards
-    seen = sa.select(CardState.item_id).where(CardState.user_id == user.id)
-    new_query = (
-        sa.select(Item)
-        .join(StudySet, StudySet.id == Item.set_id)
-        .where(
-            Item.type == "flashcard",
-            Item.status == ItemStatus.PUBLISHED,
-            StudySet.status == SetStatus.PUBLISHED,
-            Item.id.not_in(seen),
-        )
-        .order_by(Item.set_id, Item.position, Item.id)
-        .limit(room)
-    )
-    if study_set is not None:
-        new_query = new_query.where(Item.set_id == study_set.id)
-    else:
-        started = sa.select(CardState.set_id).where(CardState.user_id == user.id)
-        new_query = new_query.where(Item.set_id.in_(started))
-    return cards + [DueCard(item, None) for item in db.session.scalars(new_query)]
+    """Due cards (most overdue first), then new cards within today's limit, ``limit`` in all."""
+    return [
+        DueCard(item, state)
+        for item, state in study.card_queue(user, study_set, limit=limit, now=now)
+    ]
 
 
 def review_keyed(

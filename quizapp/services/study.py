@@ -232,10 +232,15 @@ def _snapshot(state: CardState) -> scheduling.CardSnapshot:
     )
 
 
-def next_card(
-    user: User, study_set: StudySet | None = None, now: datetime | None = None
-) -> tuple[Item | None, CardState | None]:
-    """The next flashcard: the most overdue due card, else a new card within the daily limit.
+def card_queue(
+    user: User,
+    study_set: StudySet | None = None,
+    *,
+    limit: int = 1,
+    now: datetime | None = None,
+) -> list[tuple[Item, CardState | None]]:
+    """Cards to study now: due cards (most overdue first), then new cards within the daily
+    limit, ``limit`` in all. A new card comes with state None.
 
     Without a set, due cards come from every set and new cards from the sets the learner
     has already started.
@@ -249,16 +254,17 @@ def next_card(
             CardState.due <= now,
             Item.status == ItemStatus.PUBLISHED,
         )
-        .order_by(CardState.due)
-        .limit(1)
+        .order_by(CardState.due, CardState.id)
+        .limit(limit)
     )
     if study_set is not None:
         due_query = due_query.where(CardState.set_id == study_set.id)
-    due = db.session.execute(due_query).first()
-    if due:
-        return due[0], due[1]
-    if new_cards_left_today(user, now) <= 0:
-        return None, None
+    cards: list[tuple[Item, CardState | None]] = [
+        (item, state) for item, state in db.session.execute(due_query).all()
+    ]
+    room = min(limit - len(cards), new_cards_left_today(user, now))
+    if room <= 0:
+        return cards
     seen = sa.select(CardState.item_id).where(CardState.user_id == user.id)
     new_query = (
         sa.select(Item)
@@ -270,14 +276,22 @@ def next_card(
             Item.id.not_in(seen),
         )
         .order_by(Item.set_id, Item.position, Item.id)
-        .limit(1)
+        .limit(room)
     )
     if study_set is not None:
         new_query = new_query.where(Item.set_id == study_set.id)
     else:
         started = sa.select(CardState.set_id).where(CardState.user_id == user.id)
         new_query = new_query.where(Item.set_id.in_(started))
-    return db.session.scalar(new_query), None
+    return cards + [(item, None) for item in db.session.scalars(new_query)]
+
+
+def next_card(
+    user: User, study_set: StudySet | None = None, now: datetime | None = None
+) -> tuple[Item | None, CardState | None]:
+    """The next flashcard to show (see card_queue), or (None, None) when nothing is left."""
+    queue = card_queue(user, study_set, limit=1, now=now)
+    return queue[0] if queue else (None, None)
 
 
 def new_cards_left_today(user: User, now: datetime) -> int:

@@ -11,25 +11,13 @@ from quizapp.extensions import db
 from quizapp.models import Item, PendingImport, Response, StudySet
 
 from .conftest import Api, attempt_items, right_answer
+from support import DATA_DIR
 
 GIFT = b"""::Capital::What is the capital of France?{=Paris ~Lyon ~Nice}
 
 ::Truth::The Earth is flat.{F}
 """
-MIXED_XML = b"""<?xml version="1.0" encoding="UTF-8"?>
-<quiz>
-  <question type="truefalse">
-    <name><text>Sky</text></name>
-    <questiontext format="html"><text>The sky is blue.</text></questiontext>
-    <answer fraction="100"><text>true</text></answer>
-    <answer fraction="0"><text>false</text></answer>
-  </question>
-  <question type="ddmarker">
-    <name><text>Map</text></name>
-    <questiontext format="html"><text>Drag the markers.</text></questiontext>
-  </question>
-</quiz>
-"""
+MIXED_XML = (DATA_DIR / "banks" / "mixed_unsupported.xml").read_bytes()
 
 
 def _json_import(api: Api, data: bytes, filename: str, **extra):
