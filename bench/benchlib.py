@@ -167,9 +167,14 @@ def populate(target: Target, *, learners: int, cards: int) -> None:
                 sa.insert(User.__table__),
                 [
                     {
-                        "username": f"learner{n:05d}", "password_hash": password_hash,
-                        "role": "learner", "is_guest": False, "desired_retention": 0.9,
-                        "daily_new_limit": 1_000_000, "session_version": 1, "created_at": now,
+                        "username": f"learner{n:05d}",
+                        "password_hash": password_hash,
+                        "role": "learner",
+                        "is_guest": False,
+                        "desired_retention": 0.9,
+                        "daily_new_limit": 1_000_000,
+                        "session_version": 1,
+                        "created_at": now,
                     }  # fmt: skip
                     for n in range(learners)
                 ],
@@ -178,8 +183,13 @@ def populate(target: Target, *, learners: int, cards: int) -> None:
             set_id = conn.execute(
                 sa.insert(StudySet.__table__)
                 .values(
-                    title="Benchmark flashcards", description="", status="published",
-                    origin=BENCH_SET_ORIGIN, seed=0, created_at=now, updated_at=now,
+                    title="Benchmark flashcards",
+                    description="",
+                    status="published",
+                    origin=BENCH_SET_ORIGIN,
+                    seed=0,
+                    created_at=now,
+                    updated_at=now,
                 )  # fmt: skip
                 .returning(StudySet.__table__.c.id)
             ).scalar_one()
@@ -187,12 +197,26 @@ def populate(target: Target, *, learners: int, cards: int) -> None:
                 sa.insert(Item.__table__),
                 [
                     {
-                        "set_id": set_id, "uid": f"c{n}", "position": n, "type": "flashcard",
-                        "status": "published", "prompt": f"Front of benchmark card {n}",
-                        "prompt_format": "plain", "back": f"Back of benchmark card {n}",
-                        "choices": [], "answers": [], "pairs": [], "feedback": {},
-                        "weights": {}, "numeric": [], "explanation": "", "tags": [],
-                        "points": 1.0, "extra": {}, "created_at": now, "updated_at": now,
+                        "set_id": set_id,
+                        "uid": f"c{n}",
+                        "position": n,
+                        "type": "flashcard",
+                        "status": "published",
+                        "prompt": f"Front of benchmark card {n}",
+                        "prompt_format": "plain",
+                        "back": f"Back of benchmark card {n}",
+                        "choices": [],
+                        "answers": [],
+                        "pairs": [],
+                        "feedback": {},
+                        "weights": {},
+                        "numeric": [],
+                        "explanation": "",
+                        "tags": [],
+                        "points": 1.0,
+                        "extra": {},
+                        "created_at": now,
+                        "updated_at": now,
                     }  # fmt: skip
                     for n in range(cards)
                 ],

@@ -140,8 +140,11 @@ class Injector:
             "output": output.decode(errors="replace").strip(),
         })  # fmt: skip
         accepted = "never" if accepting is None else f"{accepting:.2f} s"
-        print(f"  [{t:5.1f} s] restarted PostgreSQL (exit {process.returncode}, command took "
-              f"{command_s:.2f} s, accepting connections after {accepted})", flush=True)
+        print(
+            f"  [{t:5.1f} s] restarted PostgreSQL (exit {process.returncode}, command took "
+            f"{command_s:.2f} s, accepting connections after {accepted})",
+            flush=True,
+        )
 
 
 def analyse(stats: bl.Stats, events: list[dict[str, Any]], end: float) -> list[dict[str, Any]]:
@@ -247,8 +250,10 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
             f"{event['rps_after_recovery']:.1f} after recovery"
         )
         print_timeline(event)
-    print(f"last 10 s of load: {len(tail)} requests, {tail_failures} failed; fresh learner after "
-          f"the faults (sign in, rate a card, answer a question): {'ok' if healthy else 'FAILED'}")
+    print(
+        f"last 10 s of load: {len(tail)} requests, {tail_failures} failed; fresh learner after "
+        f"the faults (sign in, rate a card, answer a question): {'ok' if healthy else 'FAILED'}"
+    )
     result = bl.verify(target, ledger)
     print(result.report())
     tracebacks, first = server.log_problems()

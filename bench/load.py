@@ -58,45 +58,84 @@ def parse_args() -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--profile", default="throughput,think,storm",
-                        help="comma-separated: throughput,think,storm,ceiling (or 'all')")
+    parser.add_argument(
+        "--profile",
+        default="throughput,think,storm",
+        help="comma-separated: throughput,think,storm,ceiling (or 'all')",
+    )
     parser.add_argument("--ceiling", action="store_true", help="add the ceiling profile")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn -w (default 4)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn --threads (default 1)")
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="learners without think time in throughput/ceiling (default 16)")
-    parser.add_argument("--duration", type=float, default=30.0,
-                        help="seconds of the throughput phase (default 30)")
-    parser.add_argument("--ceiling-duration", type=float, default=10.0,
-                        help="seconds of each ceiling phase (default 10)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="ceiling rounds; each runs quizapp answer, quizapp review and the "
-                        "ceiling app back to back, and the ratios use the medians (default 3)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="learners without think time in throughput/ceiling (default 16)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=30.0, help="seconds of the throughput phase (default 30)"
+    )
+    parser.add_argument(
+        "--ceiling-duration",
+        type=float,
+        default=10.0,
+        help="seconds of each ceiling phase (default 10)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="ceiling rounds; each runs quizapp answer, quizapp review and the "
+        "ceiling app back to back, and the ratios use the medians (default 3)",
+    )
     parser.add_argument("--learners", type=int, default=500, help="think profile learners")
-    parser.add_argument("--think-duration", type=float, default=60.0,
-                        help="think profile seconds, ramp included (default 60; issue: 600)")
+    parser.add_argument(
+        "--think-duration",
+        type=float,
+        default=60.0,
+        help="think profile seconds, ramp included (default 60; issue: 600)",
+    )
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=5.0)
-    parser.add_argument("--ramp", type=float, default=5.0,
-                        help="seconds over which think-profile learners start (default 5); "
-                        "they are signed in before the run")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=5.0,
+        help="seconds over which think-profile learners start (default 5); "
+        "they are signed in before the run",
+    )
     parser.add_argument("--storm", type=int, default=256, help="simultaneous connections")
-    parser.add_argument("--capacity-steps", default="50,100,150,200,300,400",
-                        help="learner counts the capacity profile tries (default "
-                        "50,100,150,200,300,400)")
-    parser.add_argument("--capacity-duration", type=float, default=40.0,
-                        help="seconds per capacity step (default 40)")
-    parser.add_argument("--db-pool-size", type=int, default=None,
-                        help="DB_POOL_SIZE per worker (PostgreSQL; app default 5)")
-    parser.add_argument("--gunicorn-config", type=Path,
-                        help="pass -c FILE to gunicorn (e.g. bench/sqlite_writer_lock.py)")
+    parser.add_argument(
+        "--capacity-steps",
+        default="50,100,150,200,300,400",
+        help="learner counts the capacity profile tries (default 50,100,150,200,300,400)",
+    )
+    parser.add_argument(
+        "--capacity-duration",
+        type=float,
+        default=40.0,
+        help="seconds per capacity step (default 40)",
+    )
+    parser.add_argument(
+        "--db-pool-size",
+        type=int,
+        default=None,
+        help="DB_POOL_SIZE per worker (PostgreSQL; app default 5)",
+    )
+    parser.add_argument(
+        "--gunicorn-config",
+        type=Path,
+        help="pass -c FILE to gunicorn (e.g. bench/sqlite_writer_lock.py)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep databases and logs here")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     known = {"throughput", "think", "storm", "ceiling", "capacity"}
-    profiles = set(known) if args.profile == "all" else {
-        p.strip() for p in args.profile.split(",") if p.strip()
-    }
+    profiles = (
+        set(known)
+        if args.profile == "all"
+        else {p.strip() for p in args.profile.split(",") if p.strip()}
+    )
     if args.ceiling:
         profiles.add("ceiling")
     args.steps = sorted(int(n) for n in args.capacity_steps.split(",") if n.strip())

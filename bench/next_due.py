@@ -74,9 +74,10 @@ class Loader:
             )
             count = cursor.rowcount
         else:
-            with self.conn.cursor() as cursor, cursor.copy(
-                f'COPY "{table}" ({names}) FROM STDIN'
-            ) as copy:
+            with (
+                self.conn.cursor() as cursor,
+                cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
                     count += 1
@@ -302,8 +303,12 @@ def main() -> int:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--logs", type=int, default=1_000_000)
     parser.add_argument("--sets", type=int, default=100, help="sets the cards are spread over")
-    parser.add_argument("--new-cards", type=int, default=50,
-                        help="unstudied cards in set 1 (for the caught-up case)")
+    parser.add_argument(
+        "--new-cards",
+        type=int,
+        default=50,
+        help="unstudied cards in set 1 (for the caught-up case)",
+    )
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--workdir", type=Path)

@@ -30,9 +30,7 @@ import benchlib as bl
 import httpx
 from bench_gift_import import make_gift
 
-ASSET = re.compile(
-    r'<(?:link[^>]*rel="stylesheet"[^>]*href|script[^>]*src|img[^>]*src)="([^"]+)"'
-)
+ASSET = re.compile(r'<(?:link[^>]*rel="stylesheet"[^>]*href|script[^>]*src|img[^>]*src)="([^"]+)"')
 CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""")
 
 
@@ -191,8 +189,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--limit", type=int, default=100_000, help="bytes per page")
-    parser.add_argument("--big-set", type=int, default=1000,
-                        help="questions in the imported GIFT bank set (0: none)")
+    parser.add_argument(
+        "--big-set",
+        type=int,
+        default=1000,
+        help="questions in the imported GIFT bank set (0: none)",
+    )
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
@@ -202,8 +204,15 @@ def main() -> int:
     if args.big_set:
         bank = workdir / "bank.gift"
         bank.write_bytes(make_gift(args.big_set))
-        out = bl.flask_cli(target, "import-bank", str(bank), "--set",
-                           f"Big bank ({args.big_set} questions)", "--yes", "--publish")
+        out = bl.flask_cli(
+            target,
+            "import-bank",
+            str(bank),
+            "--set",
+            f"Big bank ({args.big_set} questions)",
+            "--yes",
+            "--publish",
+        )
         match = re.search(r"into set (\d+)", out)
         big_set_id = int(match.group(1)) if match else None
     server = bl.Gunicorn("quizapp:create_app()", target.env(), workers=1, logdir=workdir,
