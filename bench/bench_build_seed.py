@@ -6,8 +6,8 @@ Target (issue 6): under 50 ms per build.
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -30,4 +30,6 @@ def main(repeats: int = 50) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("repeats", type=int, nargs="?", default=50, help="builds to time (50)")
+    main(parser.parse_args().repeats)

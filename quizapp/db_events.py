@@ -9,6 +9,11 @@ from flask import Flask, has_request_context, request
 
 from quizapp.extensions import db
 
+# GET pages that may write (they finish an attempt whose time is up or whose last question
+# was answered): they take the write lock up front too, or upgrading a read transaction
+# under load fails at once with "database is locked".
+WRITING_GETS = frozenset({"study.attempt", "study.result", "embed.attempt", "embed.result"})
+
 
 def install_sqlite_pragmas(app: Flask) -> None:
     """Make every SQLite connection of this app use WAL and enforce foreign keys."""
@@ -38,7 +43,11 @@ def install_sqlite_pragmas(app: Flask) -> None:
         # (record an answer, review a card) then wait their turn instead of failing with
         # "database is locked" when two try to upgrade a read lock at once. Pages that only
         # read (GET) keep a deferred begin so they never queue behind writers.
-        if has_request_context() and request.method in ("GET", "HEAD", "OPTIONS"):
+        if (
+            has_request_context()
+            and request.method in ("GET", "HEAD", "OPTIONS")
+            and request.endpoint not in WRITING_GETS
+        ):
             connection.exec_driver_sql("BEGIN")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
