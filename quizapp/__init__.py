@@ -65,8 +65,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(accounts.load_user)
-    from quizapp.db_events import install_sqlite_pragmas
+    from quizapp.db_events import install_session_teardown, install_sqlite_pragmas
 
+    install_session_teardown(app)
     install_sqlite_pragmas(app)
 
 

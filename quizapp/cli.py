@@ -154,11 +154,11 @@ def import_bank_command(
 ) -> None:
     """Import a question bank (GIFT, Aiken, Moodle XML, CSV/TSV or quizapp JSON)."""
     data = file.read_bytes()
-    try:
-        preview = bank_service.preview_import(data, filename=file.name, fmt=fmt)
-    except bank_service.ImportRejected as exc:
-        preview = bank_service.Preview(format=fmt or "unknown", problems=exc.problems)
-    if dry_run or as_json:
+    if dry_run or as_json:  # only then: a preview parses the whole bank a second time
+        try:
+            preview = bank_service.preview_import(data, filename=file.name, fmt=fmt)
+        except bank_service.ImportRejected as exc:
+            preview = bank_service.Preview(format=fmt or "unknown", problems=exc.problems)
         _echo_preview(preview, file, as_json)
         if dry_run:
             if preview.problems:

@@ -25,7 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # quizapp.ratelimit_storage); or any Flask-Limiter URI such as redis://host:6379.
     "RATELIMIT_STORAGE_URI": "database",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Failed sign-ins per username, and sign-in/registration attempts per client address.
     "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_ADDRESS_RATE_LIMIT": "100 per minute",
     # Article and bank uploads parse whole files: limited per user.
     "UPLOAD_RATE_LIMIT": "30 per hour",
     # JSON API bearer tokens live this long.

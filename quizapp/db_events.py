@@ -1,18 +1,50 @@
-"""Engine-level settings for SQLite: WAL, busy timeout, foreign keys, immediate writes."""
+"""Engine-level settings for SQLite: WAL, busy timeout, foreign keys, and a short write lock.
+
+SQLite lets one connection write at a time. A request first reads (the user, the attempt,
+the item) in a deferred transaction that never blocks anyone; at its first write the read
+transaction is ended and ``BEGIN IMMEDIATE`` takes the write lock, which is then held only
+for the writes and the commit. Upgrading a read transaction in place would fail at once with
+"database is locked" whenever another connection had committed meanwhile, and holding the
+lock for the whole request (the previous design) ran every POST of every worker one at a
+time. Reads before the first write therefore see committed data that may be a moment old,
+exactly as PostgreSQL's READ COMMITTED does; code that must read and write one row
+atomically calls :func:`begin_write` first (and locks the row on PostgreSQL).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask
+from sqlalchemy.orm import Session
 
 from quizapp.extensions import db
 
-# GET pages that may write (they finish an attempt whose time is up or whose last question
-# was answered): they take the write lock up front too, or upgrading a read transaction
-# under load fails at once with "database is locked".
-WRITING_GETS = frozenset({"study.attempt", "study.result", "embed.attempt", "embed.result"})
+# connection.info key: "deferred" (reading, no lock) or "immediate" (holds the write lock).
+_TRANSACTION = "quizapp_sqlite_transaction"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+log = logging.getLogger(__name__)
+
+
+def install_session_teardown(app: Flask) -> None:
+    """End each request's session without letting a dead connection escape the app.
+
+    Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order). When the
+    database restarted under a request, the final rollback fails; SQLAlchemy has already
+    invalidated that connection, so the error is logged and the session dropped, and the
+    learner gets quizapp's response instead of the server's bare 500."""
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError as exc:
+            log.warning("discarding a session whose connection failed: %s", exc.orig)
+            db.session.registry.clear()
 
 
 def install_sqlite_pragmas(app: Flask) -> None:
@@ -39,15 +71,33 @@ def install_sqlite_pragmas(app: Flask) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front: read-then-write transactions
-        # (record an answer, review a card) then wait their turn instead of failing with
-        # "database is locked" when two try to upgrade a read lock at once. Pages that only
-        # read (GET) keep a deferred begin so they never queue behind writers.
-        if (
-            has_request_context()
-            and request.method in ("GET", "HEAD", "OPTIONS")
-            and request.endpoint not in WRITING_GETS
-        ):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
+        connection.info[_TRANSACTION] = "deferred"
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection: sa.Connection, cursor: Any, statement: str, *_args: Any) -> None:
+        if connection.info.get(_TRANSACTION) == "deferred" and statement.lstrip()[
+            :9
+        ].upper().startswith(_WRITES):
+            _take_write_lock(connection, cursor)
+
+
+def _take_write_lock(connection: sa.Connection, cursor: Any) -> None:
+    """End the read transaction and start a write transaction (waits for the lock)."""
+    cursor.execute("COMMIT")
+    connection.info[_TRANSACTION] = None  # if BEGIN IMMEDIATE times out, nothing is open
+    cursor.execute("BEGIN IMMEDIATE")
+    connection.info[_TRANSACTION] = "immediate"
+
+
+def begin_write(session: Session) -> None:
+    """Hold SQLite's write lock from now on, so the rows read next cannot change before this
+    transaction writes them (read-modify-write). Elsewhere a no-op: on PostgreSQL lock the
+    rows themselves (``with_for_update``)."""
+    connection = session.connection()
+    if connection.info.get(_TRANSACTION) == "deferred":
+        cursor = connection.connection.cursor()
+        try:
+            _take_write_lock(connection, cursor)
+        finally:
+            cursor.close()

@@ -55,3 +55,29 @@ def empty_postgres() -> None:
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+def run_together(functions: list) -> list:
+    """Call each function in its own thread, all released at the same moment (a barrier);
+    returns their results in order, or raises the first exception one of them raised."""
+    import threading
+
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+    errors: list[BaseException] = []
+
+    def run(index: int, function) -> None:
+        try:
+            barrier.wait()
+            results[index] = function()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results

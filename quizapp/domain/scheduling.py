@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
@@ -51,7 +52,12 @@ def new_snapshot(now: datetime) -> CardSnapshot:
 
 def make_scheduler(desired_retention: float = 0.9) -> Scheduler:
     """A scheduler for one learner; fuzzing off so replaying the log reproduces states."""
-    retention = min(max(desired_retention, 0.7), 0.99)
+    return _scheduler(min(max(desired_retention, 0.7), 0.99))
+
+
+@lru_cache(maxsize=64)
+def _scheduler(retention: float) -> Scheduler:
+    # Shared: review_card reads the scheduler's parameters and never changes them.
     return Scheduler(desired_retention=retention, enable_fuzzing=False)
 
 

@@ -85,6 +85,9 @@ class CardState(db.Model):
         sa.UniqueConstraint("user_id", "item_id"),
         # "What is due for me" is the hottest query of the flashcard page.
         sa.Index("ix_card_state_user_due", "user_id", "due"),
+        # The same for one set, and "new cards started today" (the daily limit).
+        sa.Index("ix_card_state_user_set_due", "user_id", "set_id", "due"),
+        sa.Index("ix_card_state_user_created", "user_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +114,8 @@ class ReviewLog(db.Model):
     __table_args__ = (
         sa.Index("ix_review_log_card_reviewed", "card_state_id", "reviewed_at"),
         sa.Index("ix_review_log_user_reviewed", "user_id", "reviewed_at"),
+        # Cram: when did this learner last see this card.
+        sa.Index("ix_review_log_user_item_reviewed", "user_id", "item_id", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

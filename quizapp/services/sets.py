@@ -261,6 +261,16 @@ def learner_items(study_set: StudySet, *, types: tuple[str, ...] | None = None) 
     return list(db.session.scalars(query.order_by(Item.position, Item.id)))
 
 
+def learner_item_counts(study_set: StudySet) -> dict[str, int]:
+    """How many items of each type learners see in the set (counted by the database)."""
+    rows = db.session.execute(
+        sa.select(Item.type, sa.func.count(Item.id))
+        .where(Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED)
+        .group_by(Item.type)
+    )
+    return {item_type: count for item_type, count in rows}
+
+
 def publish_set(study_set: StudySet) -> int:
     """Publish a set: approved items go live; returns how many items learners now see."""
     for item in study_set.items:

@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from quizapp.domain import analytics, grading, scheduling
+from quizapp.db_events import begin_write
+from quizapp.domain import grading, scheduling
 from quizapp.extensions import db
 from quizapp.models import (
     Attempt,
@@ -199,6 +200,10 @@ def _find_response(attempt_id: int, item_id: int) -> Response | None:
 def finish_attempt(attempt: Attempt) -> Attempt:
     """Close the attempt and total its score over all its items (unanswered count as 0)."""
     if attempt.finished_at is None:
+        # Finish once even when two requests try at the same moment (one grade passback).
+        begin_write(db.session)
+        db.session.refresh(attempt, with_for_update=True)
+    if attempt.finished_at is None:
         points = dict(
             db.session.execute(
                 sa.select(Item.id, Item.points).where(
@@ -221,6 +226,45 @@ def finish_attempt(attempt: Attempt) -> Attempt:
 
             lti_ags.on_attempt_finished(attempt)
     return attempt
+
+
+RESULTS_PER_PAGE = 50
+RESULTS_ORPHANS = 10  # a last page this short joins the page before it
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of an attempt's answers: a 1,000-question attempt is 20 light pages."""
+
+    item_ids: list[int]
+    items: dict[int, Item]
+    answers: dict[int, Response]
+    page: int
+    pages: int
+    first_number: int  # the position of item_ids[0] in the attempt, from 1
+    total: int
+
+
+def result_page(attempt: Attempt, page: int = 1, per_page: int = RESULTS_PER_PAGE) -> ResultPage:
+    """The attempt's items and answers on ``page`` (clamped to the pages there are)."""
+    total = len(attempt.item_ids)
+    pages = max(-(-max(total - RESULTS_ORPHANS, 0) // per_page), 1)
+    page = min(max(page, 1), pages)
+    start = (page - 1) * per_page
+    end = total if page == pages else start + per_page
+    item_ids = attempt.item_ids[start:end]
+    items = {
+        item.id: item for item in db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids)))
+    }
+    answers = {
+        response.item_id: response
+        for response in db.session.scalars(
+            sa.select(Response).where(
+                Response.attempt_id == attempt.id, Response.item_id.in_(item_ids)
+            )
+        )
+    }
+    return ResultPage(item_ids, items, answers, page, pages, start + 1, total)
 
 
 # --- flashcards ------------------------------------------------------------------------
@@ -262,28 +306,43 @@ def card_queue(
     cards: list[tuple[Item, CardState | None]] = [
         (item, state) for item, state in db.session.execute(due_query).all()
     ]
+    if len(cards) >= limit:
+        return cards
     room = min(limit - len(cards), new_cards_left_today(user, now))
     if room <= 0:
         return cards
-    seen = sa.select(CardState.item_id).where(CardState.user_id == user.id)
-    new_query = (
-        sa.select(Item)
-        .join(StudySet, StudySet.id == Item.set_id)
-        .where(
-            Item.type == "flashcard",
-            Item.status == ItemStatus.PUBLISHED,
-            StudySet.status == "published",
-            Item.id.not_in(seen),
-        )
-        .order_by(Item.set_id, Item.position, Item.id)
-        .limit(room)
-    )
     if study_set is not None:
-        new_query = new_query.where(Item.set_id == study_set.id)
+        set_ids: list[int] = [study_set.id] if study_set.status == "published" else []
     else:
-        started = sa.select(CardState.set_id).where(CardState.user_id == user.id)
-        new_query = new_query.where(Item.set_id.in_(started))
-    return cards + [(item, None) for item in db.session.scalars(new_query)]
+        # Sets the learner has started, one index probe per published set.
+        started = sa.exists().where(CardState.user_id == user.id, CardState.set_id == StudySet.id)
+        set_ids = list(
+            db.session.scalars(
+                sa.select(StudySet.id).where(StudySet.status == "published", started)
+                .order_by(StudySet.id)
+            )
+        )  # fmt: skip
+    # Set by set, so each query walks one set's items in position order and stops at the
+    # first unseen card (NOT EXISTS probes the (user_id, item_id) key per item).
+    seen = sa.exists().where(CardState.user_id == user.id, CardState.item_id == Item.id)
+    for set_id in set_ids:
+        new_query = (
+            sa.select(Item)
+            .where(
+                Item.set_id == set_id,
+                Item.status == ItemStatus.PUBLISHED,
+                Item.type == "flashcard",
+                ~seen,
+            )
+            .order_by(Item.position, Item.id)
+            .limit(room)
+        )
+        found = [(item, None) for item in db.session.scalars(new_query)]
+        cards += found
+        room -= len(found)
+        if room <= 0:
+            break
+    return cards
 
 
 def next_card(
@@ -319,41 +378,49 @@ def review_card(
 ) -> CardState:
     """Rate a flashcard with FSRS and log it; a repeated submit (same reps) changes nothing."""
     now = now or utcnow()
+    # Read-modify-write of one row: hold the write lock (SQLite) or the row lock
+    # (PostgreSQL) from this read to the commit, so two copies of one rating apply once.
+    begin_write(db.session)
     state = db.session.scalar(
-        sa.select(CardState).where(CardState.user_id == user.id, CardState.item_id == item.id)
+        sa.select(CardState)
+        .where(CardState.user_id == user.id, CardState.item_id == item.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
+    if state is not None and expected_reps is not None and state.reps != expected_reps:
+        return state  # the same rating submitted twice: already applied
+    before = _snapshot(state) if state is not None else scheduling.new_snapshot(now)
+    after = scheduling.review(
+        before, rating, now, desired_retention=user.desired_retention,
+        card_id=state.id if state is not None else item.id,
+    )  # fmt: skip
+    fields = {
+        "state": after.state, "step": after.step, "stability": after.stability,
+        "difficulty": after.difficulty, "due": after.due, "last_review": after.last_review,
+    }  # fmt: skip
     if state is None:
+        # A new card: one INSERT with the reviewed state (a concurrent first rating of
+        # the same card fails the (user_id, item_id) key and is treated as the repeat).
         state = CardState(
-            user_id=user.id,
-            item_id=item.id,
-            set_id=item.set_id,
-            due=now,
-            state=1,
-            step=0,
-            reps=0,
-            lapses=0,
-            created_at=now,
-        )
+            user_id=user.id, item_id=item.id, set_id=item.set_id, reps=1,
+            lapses=0, created_at=now, **fields,
+        )  # fmt: skip
         try:
             with db.session.begin_nested():
                 db.session.add(state)
         except IntegrityError:
-            state = db.session.scalar(
-                sa.select(CardState).where(
-                    CardState.user_id == user.id, CardState.item_id == item.id
-                )
-            )
-    if expected_reps is not None and state.reps != expected_reps:
-        return state  # the same rating submitted twice: already applied
-    before = _snapshot(state)
-    after = scheduling.review(
-        before, rating, now, desired_retention=user.desired_retention, card_id=state.id
-    )
-    if rating == 1 and before.state == 2:
-        state.lapses += 1
-    state.state, state.step, state.stability = after.state, after.step, after.stability
-    state.difficulty, state.due, state.last_review = after.difficulty, after.due, after.last_review
-    state.reps += 1
+            # A concurrent first rating created it: rate the stored card instead (with
+            # expected_reps=0 that is a repeat and changes nothing).
+            return review_card(
+                user, item, rating, expected_reps=expected_reps, duration_ms=duration_ms,
+                now=now,
+            )  # fmt: skip
+    else:
+        if rating == 1 and before.state == 2:
+            state.lapses += 1
+        for name, value in fields.items():
+            setattr(state, name, value)
+        state.reps += 1
     db.session.add(
         ReviewLog(
             card_state_id=state.id,
@@ -376,31 +443,40 @@ def due_counts(
     """How many of the learner's cards fall due today and on each following day."""
     now = now or utcnow()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    query = sa.select(CardState.due).where(
-        CardState.user_id == user.id, CardState.due < midnight + timedelta(days=days)
-    )
+    edges = [midnight + timedelta(days=day) for day in range(1, days + 1)]
+    # Counted by the database in one pass over the index range: thousands of due dates
+    # never travel to Python. Overdue cards count as due today (analytics.due_forecast).
+    buckets = [
+        sa.func.count(sa.case((CardState.due < edges[0], 1))),
+        *(
+            sa.func.count(sa.case((sa.and_(CardState.due >= low, CardState.due < high), 1)))
+            for low, high in zip(edges, edges[1:], strict=False)
+        ),
+    ]
+    query = sa.select(*buckets).where(CardState.user_id == user.id, CardState.due < edges[-1])
     if study_set is not None:
         query = query.where(CardState.set_id == study_set.id)
-    return analytics.due_forecast(db.session.scalars(query), now, days)
+    return [int(count) for count in db.session.execute(query).one()]
 
 
 def cram_card(user: User, study_set: StudySet) -> Item | None:
     """The flashcard crammed least recently (never-crammed first), ignoring the schedule."""
-    last_seen = (
-        sa.select(ReviewLog.item_id, sa.func.max(ReviewLog.reviewed_at).label("seen"))
-        .where(ReviewLog.user_id == user.id)
-        .group_by(ReviewLog.item_id)
-        .subquery()
+    # One index probe of (user_id, item_id, reviewed_at) per card of the set, instead of
+    # grouping the learner's whole review log.
+    seen = (
+        sa.select(sa.func.max(ReviewLog.reviewed_at))
+        .where(ReviewLog.user_id == user.id, ReviewLog.item_id == Item.id)
+        .correlate(Item)
+        .scalar_subquery()
     )
     return db.session.scalar(
         sa.select(Item)
-        .outerjoin(last_seen, last_seen.c.item_id == Item.id)
         .where(
             Item.set_id == study_set.id,
             Item.type == "flashcard",
             Item.status == ItemStatus.PUBLISHED,
         )
-        .order_by(last_seen.c.seen.is_not(None), last_seen.c.seen, Item.position, Item.id)
+        .order_by(seen.is_not(None), seen, Item.position, Item.id)
         .limit(1)
     )
 
@@ -433,10 +509,12 @@ def cram_review(
 
 def record_match_time(user: User, study_set: StudySet, elapsed_ms: int) -> MatchRecord:
     """Keep the learner's best Match time for the set."""
+    begin_write(db.session)
     record = db.session.scalar(
-        sa.select(MatchRecord).where(
-            MatchRecord.user_id == user.id, MatchRecord.set_id == study_set.id
-        )
+        sa.select(MatchRecord)
+        .where(MatchRecord.user_id == user.id, MatchRecord.set_id == study_set.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if record is None:
         record = MatchRecord(user_id=user.id, set_id=study_set.id, best_ms=elapsed_ms, plays=1)

@@ -135,6 +135,31 @@ def upload_limit() -> str:
     return current_app.config["UPLOAD_RATE_LIMIT"]
 
 
+def login_limit() -> str:
+    """Failed sign-ins allowed per username (LOGIN_RATE_LIMIT): guessing one password."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def address_login_limit() -> str:
+    """Sign-in and registration attempts per client address (LOGIN_ADDRESS_RATE_LIMIT):
+    high enough for a whole class behind one school NAT address, low enough to stop one
+    client from trying many usernames."""
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def submitted_username() -> str:
+    """Rate-limit key: the username a sign-in form or JSON body names (case-insensitive)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    name = body.get("username") if isinstance(body, dict) else request.form.get("username")
+    return f"login:{str(name or '').strip().lower()[:80]}"
+
+
+def failed_sign_in(response: Response) -> bool:
+    """Only failures count against a username: a successful sign-in redirects (HTML) or
+    creates a token (API)."""
+    return response.status_code not in (201, 302, 303)
+
+
 def user_or_address() -> str:
     """Rate-limit key: the signed-in user, else the client address."""
     if current_user.is_authenticated:

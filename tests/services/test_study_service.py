@@ -1,6 +1,5 @@
 """Study services without the web layer: exactly-once answers and replayable reviews."""
 
-import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from quizapp.extensions import db
 from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User, utcnow
 from quizapp.services import accounts, sets, study
 
-from support import SEED_ARTICLE
+from support import SEED_ARTICLE, run_together
 
 
 def test_review_log_replay_reproduces_every_stored_card_state(app, seeded):
@@ -73,30 +72,19 @@ def test_concurrent_identical_answers_store_one_response(tmp_path):
         attempt = study.start_attempt(user, study_set)
         db.session.commit()
         attempt_id, item_id = attempt.id, attempt.item_ids[0]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def answer() -> None:
-        try:
-            barrier.wait()  # all threads start together, before any takes a database lock
-            with app.app_context():
-                attempt = db.session.get(Attempt, attempt_id)
-                item = db.session.get(Item, item_id)
-                study.record_answer(
-                    attempt,
-                    item,
-                    item.answers[0] if item.type != "matching" else [list(p) for p in item.pairs],
-                )
-                db.session.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        with app.app_context():
+            attempt = db.session.get(Attempt, attempt_id)
+            item = db.session.get(Item, item_id)
+            study.record_answer(
+                attempt,
+                item,
+                item.answers[0] if item.type != "matching" else [list(p) for p in item.pairs],
+            )
+            db.session.commit()
 
-    threads = [threading.Thread(target=answer) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_together([answer] * 8)  # all at once, before any takes the database's write lock
     with app.app_context():
         count = db.session.scalar(
             sa.select(sa.func.count(Response.id)).where(Response.attempt_id == attempt_id)
@@ -107,7 +95,7 @@ def test_concurrent_identical_answers_store_one_response(tmp_path):
 
 
 def test_concurrent_card_reviews_never_hit_database_is_locked(tmp_path):
-    """Read-then-write transactions start with BEGIN IMMEDIATE, so writers queue, not fail."""
+    """Reviews take the write lock before reading the card, so writers queue, not fail."""
     app = create_app(
         {
             "TESTING": True,
@@ -121,27 +109,75 @@ def test_concurrent_card_reviews_never_hit_database_is_locked(tmp_path):
         user_ids = [accounts.create_guest().id for _ in range(8)]
         card_ids = [c.id for c in sets.learner_items(study_set, types=("flashcard",))[:10]]
         db.session.commit()
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(user_ids))
 
     def learner(user_id: int) -> None:
-        barrier.wait()
         for card_id in card_ids:
-            try:
-                with app.app_context():
-                    study.review_card(
-                        db.session.get(User, user_id), db.session.get(Item, card_id), 3
-                    )
-                    db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+            with app.app_context():
+                study.review_card(db.session.get(User, user_id), db.session.get(Item, card_id), 3)
+                db.session.commit()
 
-    threads = [threading.Thread(target=learner, args=(u,)) for u in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    run_together([lambda u=u: learner(u) for u in user_ids])
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ReviewLog.id))) == 80
         db.engine.dispose()
+
+
+def test_due_counts_buckets_overdue_today_and_each_following_day(app, seeded):
+    with app.app_context():
+        user = accounts.create_guest()
+        study_set = db.session.get(sets.StudySet, seeded)
+        cards = sets.learner_items(study_set, types=("flashcard",))
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+        midnight = now.replace(hour=0)
+        dues = [
+            now - timedelta(days=3),  # overdue: today
+            midnight + timedelta(hours=23, minutes=59),  # today
+            midnight + timedelta(days=1),  # exactly tomorrow's midnight: tomorrow
+            midnight + timedelta(days=6, hours=5),  # the 7th day
+            midnight + timedelta(days=7),  # beyond the window
+        ]
+        for card, due in zip(cards, dues, strict=False):
+            study.review_card(user, card, 3, now=now).due = due  # placed by hand
+        db.session.flush()
+        assert study.due_counts(user, study_set, now=now) == [2, 1, 0, 0, 0, 0, 1]
+        assert study.due_counts(user, now=now) == [2, 1, 0, 0, 0, 0, 1]
+        other = accounts.create_guest()
+        assert study.due_counts(other, study_set, now=now) == [0] * 7
+
+
+def test_new_cards_come_from_started_sets_within_the_daily_limit(app, seeded):
+    with app.app_context():
+        user = accounts.create_guest()
+        user.daily_new_limit = 3
+        study_set = db.session.get(sets.StudySet, seeded)
+        cards = sets.learner_items(study_set, types=("flashcard",))
+        now = utcnow()
+        # Study now offers nothing new from a set the learner never opened.
+        assert study.next_card(user, now=now) == (None, None)
+        first, state = study.next_card(user, study_set, now=now)
+        assert (first, state) == (cards[0], None)
+        study.review_card(user, first, 4, now=now)
+        # Now the set is started: Study now offers its next unseen card.
+        assert study.next_card(user, now=now + timedelta(seconds=1)) == (cards[1], None)
+        queue = study.card_queue(user, study_set, limit=10, now=now + timedelta(seconds=1))
+        assert [item for item, state in queue if state is None] == cards[1:3]
+        for card in cards[1:3]:
+            study.review_card(user, card, 4, now=now)
+        # Three new cards today: the limit is reached, and nothing is due yet.
+        assert study.next_card(user, study_set, now=now + timedelta(seconds=2)) == (None, None)
+
+
+def test_cram_serves_the_card_seen_least_recently(app, seeded):
+    with app.app_context():
+        user = accounts.create_guest()
+        study_set = db.session.get(sets.StudySet, seeded)
+        cards = sets.learner_items(study_set, types=("flashcard",))
+        now = utcnow()
+        assert study.cram_card(user, study_set) == cards[0]  # never crammed, first in order
+        for offset, card in enumerate(cards):
+            study.cram_review(user, card, 3, now=now + timedelta(minutes=offset))
+        study.cram_review(user, cards[0], 3, now=now + timedelta(days=1))
+        db.session.flush()
+        assert study.cram_card(user, study_set) == cards[1]
+        # Another learner's history does not count.
+        assert study.cram_card(accounts.create_guest(), study_set) == cards[0]

@@ -67,7 +67,8 @@ def test_csrf_is_required_when_enabled(app, client, auth):
     )
 
 
-def test_login_is_rate_limited(tmp_path):
+def limited_app(tmp_path, **limits):
+    """An app with rate limits on (the shared fixture turns them off)."""
     from quizapp import create_app
 
     app = create_app(
@@ -77,11 +78,17 @@ def test_login_is_rate_limited(tmp_path):
             "WTF_CSRF_ENABLED": False,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}",
             "RATELIMIT_ENABLED": True,
-            "LOGIN_RATE_LIMIT": "5 per minute",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            **limits,
         }
     )
     with app.app_context():
         db.create_all()
+    return app
+
+
+def test_login_is_rate_limited(tmp_path):
+    app = limited_app(tmp_path, LOGIN_RATE_LIMIT="5 per minute")
     client = app.test_client()
     statuses = [
         client.post("/auth/login", data={"username": "x", "password": "wrong-pass"}).status_code
@@ -90,6 +97,46 @@ def test_login_is_rate_limited(tmp_path):
     assert statuses[:5] == [200] * 5
     assert statuses[5:] == [429, 429]
     assert client.get("/auth/login").status_code == 200  # only attempts are limited
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_class_behind_one_address_signs_in_but_one_account_cannot_be_guessed(tmp_path):
+    from quizapp.services.accounts import create_user
+
+    app = limited_app(
+        tmp_path, LOGIN_RATE_LIMIT="3 per minute", LOGIN_ADDRESS_RATE_LIMIT="40 per minute"
+    )
+    with app.app_context():
+        for n in range(30):
+            create_user(f"pupil{n}", "class-password")
+        db.session.commit()
+    school = {"REMOTE_ADDR": "198.51.100.7"}  # the whole class shares one NAT address
+    statuses = [
+        app.test_client().post(
+            "/auth/login", data={"username": f"pupil{n}", "password": "class-password"},
+            environ_base=school,
+        ).status_code
+        for n in range(30)
+    ]  # fmt: skip
+    assert statuses == [302] * 30
+    # Guessing one pupil's password: refused after 3 failures, from any address.
+    guesses = [
+        app.test_client().post(
+            "/auth/login", data={"username": "Pupil1", "password": f"guess{n}"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(5)
+    ]  # fmt: skip
+    assert guesses == [200, 200, 200, 429, 429]
+    # One address trying many usernames meets the per-address limit.
+    spray = [
+        app.test_client()
+        .post("/auth/login", data={"username": f"nobody{n}", "password": "x"}, environ_base=school)
+        .status_code
+        for n in range(12)
+    ]
+    assert spray[:10] == [200] * 10 and spray[10:] == [429, 429]
     with app.app_context():
         db.engine.dispose()
 

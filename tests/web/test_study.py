@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from quizapp.extensions import db
 from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User
 
+from support import run_together
+
 
 def _items(app, set_id, *types):
     with app.app_context():
@@ -179,3 +181,81 @@ def test_bad_rating_is_rejected(client, seeded, app):
         f"/sets/{seeded}/flashcards/{item.id}", data={"rating": "9", "reps": "0"}
     )
     assert response.status_code == 400
+
+
+def _same_browser(app, client, count):
+    """Test clients sharing ``client``'s session cookie, like tabs of one browser."""
+    cookie = client.get_cookie("session")
+    clients = []
+    for _ in range(count):
+        other = app.test_client()
+        other.set_cookie("session", cookie.value)
+        clients.append(other)
+    return clients
+
+
+@pytest.mark.parametrize("reps_before", [0, 1])
+def test_double_clicked_rating_at_the_same_moment_applies_once(
+    client, app, seeded, auth, reps_before
+):
+    auth.create()
+    auth.login()
+    page = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    item_id = int(re.search(r"/flashcards/(\d+)", page).group(1))
+    if reps_before:  # a card already in the learner's schedule (an UPDATE, not an INSERT)
+        client.post(f"/sets/{seeded}/flashcards/{item_id}", data={"rating": "1", "reps": "0"})
+    clicks = _same_browser(app, client, 6)
+    url = f"/sets/{seeded}/flashcards/{item_id}"
+    form = {"rating": "3", "reps": str(reps_before)}
+    statuses = run_together([lambda c=c: c.post(url, data=form).status_code for c in clicks])
+    assert statuses == [302] * 6
+    with app.app_context():
+        state = db.session.scalar(sa.select(CardState).where(CardState.item_id == item_id))
+        logs = db.session.scalar(sa.select(sa.func.count(ReviewLog.id)))
+        assert (state.reps, logs) == (reps_before + 1, reps_before + 1)
+
+
+def test_many_learners_answering_at_the_same_moment_all_succeed(app, seeded):
+    learners = [app.test_client() for _ in range(6)]
+    attempts = []
+    for learner in learners:  # each a guest with a practice attempt
+        started = learner.post(f"/sets/{seeded}/attempts", data={"mode": "practice"})
+        attempts.append(int(re.search(r"/attempts/(\d+)", started.headers["Location"]).group(1)))
+    with app.app_context():
+        orders = [db.session.get(Attempt, a).item_ids for a in attempts]
+    items = {i.id: i for i in _items(app, seeded)}
+    for step in range(3):
+        statuses = run_together([
+            lambda c=c, a=a, i=o[step]: c.post(
+                f"/attempts/{a}/items/{i}", data=_correct_form(items[i])
+            ).status_code
+            for c, a, o in zip(learners, attempts, orders, strict=True)
+        ])  # fmt: skip
+        assert statuses == [302] * 6
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 18
+
+
+def test_the_result_of_a_long_attempt_comes_in_pages(client, app):
+    from quizapp.services import banks
+
+    bank = "\n\n".join(f"::Q{n}::Statement number {n} is true.{{T}}" for n in range(1, 121))
+    with app.app_context():
+        study_set, count = banks.import_bank(
+            bank.encode(), filename="long.gift", fmt="gift", owner=None, set_name="Long",
+            publish=True,
+        )  # fmt: skip
+        db.session.commit()
+        set_id = study_set.id
+    assert count == 120
+    attempt_path = _start(client, set_id)
+    attempt_id = int(re.search(r"/attempts/(\d+)", attempt_path).group(1))
+    client.post(f"/attempts/{attempt_id}/finish")
+    first = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "Questions 1–50 of 120" in first and "Page 1 of 3" in first
+    assert first.count('<li class="wrong">') == 50  # unanswered questions count as wrong
+    assert f"/attempts/{attempt_id}/result?page=2" in first and 'rel="prev"' not in first
+    last = client.get(f"/attempts/{attempt_id}/result?page=3").get_data(as_text=True)
+    assert "Questions 101–120 of 120" in last and '<ol class="results" start="101">' in last
+    assert last.count('<li class="wrong">') == 20 and 'rel="next"' not in last
+    assert client.get(f"/attempts/{attempt_id}/result?page=99").get_data(as_text=True) == last

@@ -518,7 +518,10 @@ PATHS: dict[str, Any] = {
             | errors(400, 401, 413, 415, 422, 429),
             body=json_body("TokenRequest"),
             public=True,
-            description="Rate-limited per client address (LOGIN_RATE_LIMIT).",
+            description=(
+                "Failed attempts are limited per username (LOGIN_RATE_LIMIT), all attempts "
+                "per client address (LOGIN_ADDRESS_RATE_LIMIT)."
+            ),
         )
     },
     "/tokens/current": {

@@ -10,14 +10,17 @@ from quizapp.services import accounts, tokens
 from quizapp.web.api import bp
 from quizapp.web.api.auth import unauthorized
 from quizapp.web.api.common import ApiError, iso, json_body, text
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+from quizapp.web.security import (
+    address_login_limit,
+    failed_sign_in,
+    login_limit,
+    submitted_username,
+)
 
 
 @bp.post("/tokens")
-@limiter.limit(_login_limit)
+@limiter.limit(address_login_limit)
+@limiter.limit(login_limit, key_func=submitted_username, deduct_when=failed_sign_in)
 def create_token() -> ResponseReturnValue:
     """Exchange a username and password for a bearer token (shown only in this reply)."""
     body = json_body()

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,6 +18,12 @@ from quizapp.web.auth.forms import (
     RegisterForm,
     StudySettingsForm,
 )
+from quizapp.web.security import (
+    address_login_limit,
+    failed_sign_in,
+    login_limit,
+    submitted_username,
+)
 
 
 def _safe_next(default: str) -> str:
@@ -29,12 +35,11 @@ def _safe_next(default: str) -> str:
     return default
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=("GET", "POST"))
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(address_login_limit, methods=["POST"])
+@limiter.limit(
+    login_limit, methods=["POST"], key_func=submitted_username, deduct_when=failed_sign_in
+)
 def login() -> ResponseReturnValue:
     """Sign in with username and password."""
     form = LoginForm()
@@ -50,7 +55,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.route("/register", methods=("GET", "POST"))
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(address_login_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
     """Create an account; a guest's progress moves into it."""
     form = RegisterForm()

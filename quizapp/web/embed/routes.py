@@ -225,12 +225,11 @@ def result(attempt_id: int) -> ResponseReturnValue:
     if attempt.finished_at is None and study.next_item_id(attempt) is None:
         embed.finish_quiz(attempt)
         db.session.commit()
-    items = {
-        item.id: item
-        for item in db.session.scalars(db.select(Item).where(Item.id.in_(attempt.item_ids)))
-    }
-    answers = {r.item_id: r for r in attempt.responses}
-    return page("embed/result.html", embed_pass, attempt=attempt, items=items, answers=answers)
+    results = study.result_page(attempt, request.args.get("page", 1, type=int))
+    return page(
+        "embed/result.html", embed_pass, attempt=attempt, results=results,
+        page_url=lambda n: to("embed.result", embed_pass, attempt_id=attempt_id, page=n),
+    )  # fmt: skip
 
 
 # --- flashcards -------------------------------------------------------------------------------

@@ -71,15 +71,12 @@ def get_attempt_or_404(attempt_id: int) -> Attempt:
 def set_page(set_id: int) -> ResponseReturnValue:
     """A set: its article's sections and the ways to study it."""
     study_set = get_set_or_404(set_id)
-    items = sets.learner_items(study_set)
-    flashcards = [item for item in items if item.type == "flashcard"]
-    quiz_items = [item for item in items if item.type in study.QUIZ_TYPES]
+    counts = sets.learner_item_counts(study_set)
     return render_template(
         "study/set.html",
         study_set=study_set,
-        items=items,
-        flashcards=flashcards,
-        quiz_items=quiz_items,
+        card_count=counts.get("flashcard", 0),
+        question_count=sum(counts.get(kind, 0) for kind in study.QUIZ_TYPES),
         source=study_set.source,
         start_form=StartQuizForm(),
         attempts_left=(
@@ -158,8 +155,9 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
             if isinstance(exc, study.TimeUp):
                 db.session.commit()  # keep the attempt finished
             abort(400, str(exc))
+        is_test = attempt.mode == AttemptMode.TEST  # read before commit() expires it
         db.session.commit()
-        if attempt.mode == AttemptMode.TEST:
+        if is_test:
             return redirect(url_for("study.attempt", attempt_id=attempt_id))
         return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
     response = db.session.scalar(
@@ -199,14 +197,11 @@ def result(attempt_id: int) -> ResponseReturnValue:
     if attempt.finished_at is None and study.next_item_id(attempt) is None:
         study.finish_attempt(attempt)
         db.session.commit()
-    items = {
-        item.id: item
-        for item in db.session.scalars(db.select(Item).where(Item.id.in_(attempt.item_ids)))
-    }
-    answers = {r.item_id: r for r in attempt.responses}
+    results = study.result_page(attempt, request.args.get("page", 1, type=int))
     return render_template(
-        "study/result.html", attempt=attempt, items=items, answers=answers, finish_form=EmptyForm()
-    )
+        "study/result.html", attempt=attempt, results=results,
+        page_url=lambda n: url_for("study.result", attempt_id=attempt_id, page=n),
+    )  # fmt: skip
 
 
 @bp.get("/sets/<int:set_id>/flashcards")

@@ -1,0 +1,99 @@
+"""SQLite transactions: reads never block, the write lock is taken at the first write."""
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from quizapp import create_app
+from quizapp.db_events import begin_write
+from quizapp.extensions import db
+from quizapp.models import User
+from quizapp.services import accounts
+
+from support import run_together
+
+
+@pytest.fixture
+def sqlite_app(tmp_path):
+    path = tmp_path / "locks.sqlite"
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    )
+    with app.app_context():
+        db.create_all()
+        accounts.create_guest()
+        db.session.commit()
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()
+
+
+def other_writer(path) -> None:
+    """Another process's write, refused at once (timeout 0) if someone holds the lock."""
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        connection.execute("CREATE TABLE IF NOT EXISTS other (x)")
+        connection.execute("INSERT INTO other VALUES (1)")
+    finally:
+        connection.close()
+
+
+def test_a_write_after_reads_succeeds_when_another_connection_committed_meanwhile(sqlite_app):
+    app, path = sqlite_app
+    with app.app_context():
+        assert db.session.get(User, 1) is not None  # a read transaction is now open
+        other_writer(path)  # commits while our read snapshot is older
+        # Upgrading the old read transaction in place fails at once ("database is locked",
+        # the busy timeout does not apply); the write lock is taken on a fresh one instead.
+        accounts.create_guest()
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
+
+
+def test_reads_hold_no_lock_and_begin_write_holds_it_until_commit(sqlite_app):
+    app, path = sqlite_app
+    with app.app_context():
+        db.session.get(User, 1)
+        other_writer(path)  # a reader does not stop writers
+        begin_write(db.session)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other_writer(path)
+        db.session.commit()
+        other_writer(path)
+
+
+def test_concurrent_writers_wait_for_each_other_instead_of_failing(sqlite_app):
+    app, _path = sqlite_app
+
+    def writer() -> None:
+        with app.app_context():
+            for _ in range(5):
+                db.session.get(User, 1)  # read first, then write: the request pattern
+                accounts.create_guest()
+                db.session.commit()
+
+    run_together([writer] * 8)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 41
+
+
+def test_a_connection_killed_during_a_request_still_gets_the_apps_response(app, backend):
+    """A database restart kills connections mid-request: the final rollback fails, but the
+    learner still receives the app's own response (not the server's bare 500)."""
+    if backend != "postgresql":
+        pytest.skip("terminating a server connection needs PostgreSQL")
+
+    def killed() -> str:
+        db.session.execute(sa.text("SELECT 1"))  # a transaction is open on this connection
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with db.engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            other.commit()
+        return "done"
+
+    app.add_url_rule("/_killed", view_func=killed)
+    response = app.test_client().get("/_killed")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "done")
+    with app.app_context():  # and the next request gets a working connection
+        assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1
