@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, abort, has_request_context, redirect, request
+from flask import Flask, abort, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -62,10 +62,11 @@ def database_uri() -> str:
 
 def engine_options(uri: str) -> dict[str, Any]:
     """The same engine options quizapp uses (quizapp/config.py finalise)."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {}
     if uri.startswith("sqlite"):
         options["connect_args"] = {"timeout": 15}
     else:
+        options["pool_pre_ping"] = True
         options["pool_size"] = int(os.environ.get("DB_POOL_SIZE", 5))
         options["max_overflow"] = int(os.environ.get("DB_MAX_OVERFLOW", 5))
         options["pool_recycle"] = 1800
@@ -73,7 +74,8 @@ def engine_options(uri: str) -> dict[str, Any]:
 
 
 def install_sqlite_pragmas(app: Flask) -> None:
-    """WAL, synchronous=NORMAL and BEGIN IMMEDIATE for writes, as quizapp/db_events.py does."""
+    """WAL, synchronous=NORMAL, reads in a deferred transaction and the write lock taken at
+    the first write (a fresh BEGIN IMMEDIATE), as quizapp/db_events.py does."""
     with app.app_context():
         engine = db.engine
 
@@ -89,10 +91,15 @@ def install_sqlite_pragmas(app: Flask) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        if has_request_context() and request.method in ("GET", "HEAD"):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
+        connection.info["reading"] = True
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection: sa.Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if connection.info.get("reading") and statement.lstrip().upper().startswith("INSERT"):
+            cursor.execute("COMMIT")
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info["reading"] = False
 
 
 def create_app() -> Flask:

@@ -11,7 +11,7 @@ from flask import Flask
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "SQLALCHEMY_DATABASE_URI": "sqlite:///quizapp.sqlite",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
     "QUESTION_BANKS_DIR": str(Path(__file__).resolve().parent.parent / "question_banks"),
     # Uploads larger than this are refused before they are read whole.
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
@@ -116,9 +116,12 @@ def finalise(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if uri.startswith("sqlite"):
-        # A busy timeout lets concurrent writers wait instead of failing at once.
+        # A busy timeout lets concurrent writers wait instead of failing at once. No
+        # pre-ping: a file never drops the connection, and it costs a statement a request.
         options.setdefault("connect_args", {"timeout": 15})
     elif uri.startswith("postgresql"):
+        # A server restart leaves dead connections in the pool: test each at checkout.
+        options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)

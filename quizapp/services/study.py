@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from quizapp.db_events import begin_write
 from quizapp.domain import grading, scheduling
@@ -26,6 +25,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
+from quizapp.services.rows import insert_once
 from quizapp.services.sets import learner_items
 
 QUIZ_TYPES = (
@@ -156,37 +156,36 @@ def record_answer(
     """Grade and store an answer once; repeating it returns the first response unchanged."""
     if item.id not in attempt.item_ids:
         raise StudyError("that question is not part of this attempt")
-    existing = _find_response(attempt.id, item.id)
-    if existing is not None:
-        return Recorded(existing, created=False)
-    if attempt.finished_at is not None:
-        raise StudyError("this attempt is finished")
-    if is_overdue(attempt):
+    if attempt.finished_at is not None or is_overdue(attempt):
+        # A repeat of an answer stored in time is still acknowledged.
+        existing = _find_response(attempt.id, item.id)
+        if existing is not None:
+            return Recorded(existing, created=False)
+        if attempt.finished_at is not None:
+            raise StudyError("this attempt is finished")
         finish_attempt(attempt)
         raise TimeUp("time is up: answers after the time limit are not counted")
-    response = Response(
-        attempt_id=attempt.id, item_id=item.id, user_id=attempt.user_id, answer=answer,
-        idempotency_key=idempotency_key,
-    )  # fmt: skip
+    values: dict[str, Any] = {
+        "attempt_id": attempt.id, "item_id": item.id, "user_id": attempt.user_id,
+        "answer": answer, "idempotency_key": idempotency_key, "needs_grading": False,
+        "graded_by": None, "grader_feedback": None, "created_at": utcnow(),
+    }  # fmt: skip
     if item.type == "description":  # read, not answered: worth nothing
-        response.correct, response.score, response.max_score = True, 0.0, 0.0
+        values.update(correct=True, score=0.0, max_score=0.0)
     elif item.type == "essay":  # the instructor grades it in the gradebook
         if not isinstance(answer, str):
             raise grading.AnswerRejected("expected the essay as text")
-        response.correct, response.score = False, 0.0
-        response.max_score, response.needs_grading = float(item.points or 1.0), True
+        values.update(correct=False, score=0.0, max_score=float(item.points or 1.0))
+        values["needs_grading"] = True
     else:
         result = grading.grade(item, answer)
-        response.correct, response.score = result.correct, result.score
-        response.max_score = result.max_score
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-    except IntegrityError:
+        values.update(correct=result.correct, score=result.score, max_score=result.max_score)
+    response = insert_once(db.session, Response, values, key=("attempt_id", "item_id"))
+    if response is None:
         # A concurrent request stored it first: answers are recorded exactly once.
         existing = _find_response(attempt.id, item.id)
-        if existing is None:
-            raise
+        if existing is None:  # the key exists, so the row does (unless just deleted)
+            raise StudyError("the answer could not be stored; try again")
         return Recorded(existing, created=False)
     return Recorded(response, created=True)
 
@@ -401,20 +400,20 @@ def review_card(
     if state is None:
         # A new card: one INSERT with the reviewed state (a concurrent first rating of
         # the same card fails the (user_id, item_id) key and is treated as the repeat).
-        state = CardState(
-            user_id=user.id, item_id=item.id, set_id=item.set_id, reps=1,
-            lapses=0, created_at=now, **fields,
+        created = insert_once(
+            db.session, CardState,
+            {"user_id": user.id, "item_id": item.id, "set_id": item.set_id, "reps": 1,
+             "lapses": 0, "created_at": now, **fields},
+            key=("user_id", "item_id"),
         )  # fmt: skip
-        try:
-            with db.session.begin_nested():
-                db.session.add(state)
-        except IntegrityError:
+        if created is None:
             # A concurrent first rating created it: rate the stored card instead (with
             # expected_reps=0 that is a repeat and changes nothing).
             return review_card(
                 user, item, rating, expected_reps=expected_reps, duration_ms=duration_ms,
                 now=now,
             )  # fmt: skip
+        state = created
     else:
         if rating == 1 and before.state == 2:
             state.lapses += 1

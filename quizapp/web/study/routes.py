@@ -233,7 +233,7 @@ def _first_card(study_set: StudySet) -> Item | None:
 @bp.post("/sets/<int:set_id>/flashcards/<int:item_id>")
 def review(set_id: int, item_id: int) -> ResponseReturnValue:
     """Rate a flashcard (Again / Hard / Good / Easy) and go to the next one."""
-    _apply_review(_published_flashcard_or_404(item_id, get_set_or_404(set_id)))
+    _apply_review(_set_flashcard_or_404(set_id, item_id))
     return redirect(url_for("study.flashcards", set_id=set_id))
 
 
@@ -307,8 +307,7 @@ def cram(set_id: int) -> ResponseReturnValue:
 @bp.post("/sets/<int:set_id>/cram/<int:item_id>")
 def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
     """Log a cram rating; the FSRS state stays as it was."""
-    study_set = get_set_or_404(set_id)
-    item = _published_flashcard_or_404(item_id, study_set)
+    item = _set_flashcard_or_404(set_id, item_id)
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, "Choose a rating from 1 (again) to 4 (easy).")
@@ -317,13 +316,21 @@ def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
     return redirect(url_for("study.cram", set_id=set_id))
 
 
-def _published_flashcard_or_404(item_id: int, study_set: StudySet | None = None) -> Item:
-    item = db.get_or_404(Item, item_id)
-    if item.status != ItemStatus.PUBLISHED or item.type != "flashcard":
+def _published_flashcard_or_404(item_id: int) -> Item:
+    """A published flashcard of a set the learner may see (one query with its set)."""
+    row = db.session.execute(
+        db.select(Item, StudySet)
+        .join(StudySet, StudySet.id == Item.set_id)
+        .where(Item.id == item_id, Item.status == ItemStatus.PUBLISHED, Item.type == "flashcard")
+    ).first()
+    if row is None or not can_view_set(row.StudySet):
         abort(404)
-    if study_set is None:
-        get_set_or_404(item.set_id)
-    elif item.set_id != study_set.id:
+    return row.Item
+
+
+def _set_flashcard_or_404(set_id: int, item_id: int) -> Item:
+    item = _published_flashcard_or_404(item_id)
+    if item.set_id != set_id:
         abort(404)
     return item
 
