@@ -9,8 +9,10 @@ savepoint and without the ORM's unit of work (both cost statements and CPU on ev
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -19,6 +21,17 @@ from quizapp.model_base import Base
 ModelT = TypeVar("ModelT", bound=Base)
 
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+@lru_cache(maxsize=32)
+def _insert_statement(dialect: str, table: sa.Table, key: tuple[str, ...]) -> sa.Insert:
+    # Built once per table: the values travel as parameters, so the compiled form is cached
+    # too (a statement with inline values is a new cache key on every call).
+    return (
+        _INSERTS[dialect](table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(table.c.id)
+    )
 
 
 def insert_once(
@@ -30,14 +43,9 @@ def insert_once(
     so pass every column a caller will read), or None when the key was already taken.
     Other constraint violations raise IntegrityError as usual.
     """
-    insert = _INSERTS[session.get_bind().dialect.name]
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(model.id)  # type: ignore[attr-defined]
-    )
-    new_id = session.execute(statement).scalar_one_or_none()
+    table = model.__table__
+    statement = _insert_statement(session.get_bind().dialect.name, table, tuple(key))
+    new_id = session.execute(statement, values).scalar_one_or_none()
     if new_id is None:
         return None
     row = model(id=new_id, **values)
