@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -275,6 +276,55 @@ def _snapshot(state: CardState) -> scheduling.CardSnapshot:
     )
 
 
+# The flashcard page's queries run on every card shown. They are built once, with bind
+# parameters, and reused: building a SQLAlchemy statement (and its cache key) costs more
+# CPU than running these indexed queries.
+_USER, _SET, _NOW, _LIMIT = (sa.bindparam(name) for name in ("user_id", "set_id", "now", "limit"))
+
+
+@cache
+def _due_cards_query(per_set: bool) -> sa.Select:
+    query = (
+        sa.select(Item, CardState)
+        .join(CardState, CardState.item_id == Item.id)
+        .where(CardState.user_id == _USER, CardState.due <= _NOW)
+        .where(Item.status == ItemStatus.PUBLISHED)
+        .order_by(CardState.due, CardState.id)
+        .limit(_LIMIT)
+    )
+    return query.where(CardState.set_id == _SET) if per_set else query
+
+
+@cache
+def _new_cards_query() -> sa.Select:
+    # NOT EXISTS probes the (user_id, item_id) key per item, walking one set's items in
+    # position order and stopping at the first unseen card.
+    seen = sa.exists().where(CardState.user_id == _USER, CardState.item_id == Item.id)
+    return (
+        sa.select(Item)
+        .where(Item.set_id == _SET, Item.status == ItemStatus.PUBLISHED)
+        .where(Item.type == "flashcard", ~seen)
+        .order_by(Item.position, Item.id)
+        .limit(_LIMIT)
+    )
+
+
+@cache
+def _started_sets_query() -> sa.Select:
+    # Sets the learner has started: one index probe per published set.
+    started = sa.exists().where(CardState.user_id == _USER, CardState.set_id == StudySet.id)
+    return (
+        sa.select(StudySet.id).where(StudySet.status == "published", started).order_by(StudySet.id)
+    )
+
+
+@cache
+def _started_today_query() -> sa.Select:
+    return sa.select(sa.func.count(CardState.id)).where(
+        CardState.user_id == _USER, CardState.created_at >= sa.bindparam("midnight")
+    )
+
+
 def card_queue(
     user: User,
     study_set: StudySet | None = None,
@@ -289,22 +339,11 @@ def card_queue(
     has already started.
     """
     now = now or utcnow()
-    due_query = (
-        sa.select(Item, CardState)
-        .join(CardState, CardState.item_id == Item.id)
-        .where(
-            CardState.user_id == user.id,
-            CardState.due <= now,
-            Item.status == ItemStatus.PUBLISHED,
-        )
-        .order_by(CardState.due, CardState.id)
-        .limit(limit)
-    )
+    params = {"user_id": user.id, "now": now, "limit": limit}
     if study_set is not None:
-        due_query = due_query.where(CardState.set_id == study_set.id)
-    cards: list[tuple[Item, CardState | None]] = [
-        (item, state) for item, state in db.session.execute(due_query).all()
-    ]
+        params["set_id"] = study_set.id
+    due = db.session.execute(_due_cards_query(study_set is not None), params)
+    cards: list[tuple[Item, CardState | None]] = [(item, state) for item, state in due]
     if len(cards) >= limit:
         return cards
     room = min(limit - len(cards), new_cards_left_today(user, now))
@@ -313,32 +352,14 @@ def card_queue(
     if study_set is not None:
         set_ids: list[int] = [study_set.id] if study_set.status == "published" else []
     else:
-        # Sets the learner has started, one index probe per published set.
-        started = sa.exists().where(CardState.user_id == user.id, CardState.set_id == StudySet.id)
-        set_ids = list(
-            db.session.scalars(
-                sa.select(StudySet.id).where(StudySet.status == "published", started)
-                .order_by(StudySet.id)
-            )
-        )  # fmt: skip
-    # Set by set, so each query walks one set's items in position order and stops at the
-    # first unseen card (NOT EXISTS probes the (user_id, item_id) key per item).
-    seen = sa.exists().where(CardState.user_id == user.id, CardState.item_id == Item.id)
+        set_ids = list(db.session.scalars(_started_sets_query(), {"user_id": user.id}))
     for set_id in set_ids:
-        new_query = (
-            sa.select(Item)
-            .where(
-                Item.set_id == set_id,
-                Item.status == ItemStatus.PUBLISHED,
-                Item.type == "flashcard",
-                ~seen,
-            )
-            .order_by(Item.position, Item.id)
-            .limit(room)
+        found = db.session.scalars(
+            _new_cards_query(), {"user_id": user.id, "set_id": set_id, "limit": room}
         )
-        found = [(item, None) for item in db.session.scalars(new_query)]
-        cards += found
-        room -= len(found)
+        new = [(item, None) for item in found]
+        cards += new
+        room -= len(new)
         if room <= 0:
             break
     return cards
@@ -355,15 +376,8 @@ def next_card(
 def new_cards_left_today(user: User, now: datetime) -> int:
     """The learner's daily limit of new cards minus those started since midnight UTC."""
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    started = (
-        db.session.scalar(
-            sa.select(sa.func.count(CardState.id)).where(
-                CardState.user_id == user.id, CardState.created_at >= midnight
-            )
-        )
-        or 0
-    )
-    return max(user.daily_new_limit - started, 0)
+    started = db.session.scalar(_started_today_query(), {"user_id": user.id, "midnight": midnight})
+    return max(user.daily_new_limit - (started or 0), 0)
 
 
 def review_card(
@@ -436,15 +450,11 @@ def review_card(
     return state
 
 
-def due_counts(
-    user: User, study_set: StudySet | None = None, now: datetime | None = None, days: int = 7
-) -> list[int]:
-    """How many of the learner's cards fall due today and on each following day."""
-    now = now or utcnow()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    edges = [midnight + timedelta(days=day) for day in range(1, days + 1)]
+@lru_cache(maxsize=8)
+def _due_counts_query(days: int, per_set: bool) -> sa.Select:
     # Counted by the database in one pass over the index range: thousands of due dates
     # never travel to Python. Overdue cards count as due today (analytics.due_forecast).
+    edges = [sa.bindparam(f"edge{day}") for day in range(days)]
     buckets = [
         sa.func.count(sa.case((CardState.due < edges[0], 1))),
         *(
@@ -452,10 +462,24 @@ def due_counts(
             for low, high in zip(edges, edges[1:], strict=False)
         ),
     ]
-    query = sa.select(*buckets).where(CardState.user_id == user.id, CardState.due < edges[-1])
+    query = sa.select(*buckets).where(CardState.user_id == _USER, CardState.due < edges[-1])
+    return query.where(CardState.set_id == _SET) if per_set else query
+
+
+def due_counts(
+    user: User, study_set: StudySet | None = None, now: datetime | None = None, days: int = 7
+) -> list[int]:
+    """How many of the learner's cards fall due today and on each following day."""
+    now = now or utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    params: dict[str, Any] = {
+        f"edge{day}": midnight + timedelta(days=day + 1) for day in range(days)
+    }
+    params["user_id"] = user.id
     if study_set is not None:
-        query = query.where(CardState.set_id == study_set.id)
-    return [int(count) for count in db.session.execute(query).one()]
+        params["set_id"] = study_set.id
+    row = db.session.execute(_due_counts_query(days, study_set is not None), params).one()
+    return [int(count) for count in row]
 
 
 def cram_card(user: User, study_set: StudySet) -> Item | None:
