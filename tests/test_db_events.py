@@ -97,3 +97,19 @@ def test_a_connection_killed_during_a_request_still_gets_the_apps_response(app, 
     assert (response.status_code, response.get_data(as_text=True)) == (200, "done")
     with app.app_context():  # and the next request gets a working connection
         assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_signed_in_learner_gets_an_error_page_while_the_database_is_down(tmp_path):
+    """PostgreSQL refusing connections (a restart): loading the signed-in user fails, and the
+    error page, whose header also needs that user, must not fail in turn."""
+    down = "postgresql+psycopg://quizapp:x@127.0.0.1:9/quizapp"  # nothing listens on port 9
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": down})
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"  # a signed-in learner's cookie
+    page = client.get("/")
+    assert page.status_code == 500
+    assert "Something went wrong on our side" in page.get_data(as_text=True)
+    api = client.get("/api/v1/sets")
+    assert api.status_code == 500 and api.get_json()["error"]["code"] == "internal_server_error"

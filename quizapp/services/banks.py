@@ -136,8 +136,9 @@ def import_bank(
         _row(study_set.id, start + n, item.to_item_dict(), status)
         for n, item in enumerate(result.items)
     ]
-    # One multi-row INSERT: a 10,000-question bank is one statement, not 10,000 flushes.
-    db.session.execute(sa.insert(Item), rows)
+    # One executemany on the table (not the ORM's bulk insert, which batches by a few rows):
+    # a 10,000-question bank is one statement, not 10,000 flushes.
+    db.session.execute(Item.__table__.insert(), rows)
     if publish:
         study_set.status = SetStatus.PUBLISHED
     db.session.flush()

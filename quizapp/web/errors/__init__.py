@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
@@ -10,6 +13,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from quizapp.extensions import db
 
 bp = Blueprint("errors", __name__)
+log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -43,11 +47,24 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
     return _render(code, error.name, error.description or "")
 
 
+SORRY = "Something went wrong on our side; nothing you sent was half-saved."
+
+# The page when even the error page fails (the database is down: the site header needs the
+# signed-in user): no template, no database.
+BARE_500 = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Error · quizapp</title>"
+    f"<main><h1>Internal Server Error</h1><p>{SORRY} Try again in a moment.</p></main></html>"
+)
+
+
 @bp.app_errorhandler(InternalServerError)
 def internal_error(error: InternalServerError) -> ResponseReturnValue:
-    db.session.rollback()
-    return _render(
-        500,
-        "Internal Server Error",
-        "Something went wrong on our side; nothing you sent was half-saved.",
-    )
+    try:
+        db.session.rollback()
+        return _render(500, "Internal Server Error", SORRY)
+    except sa.exc.SQLAlchemyError:
+        log.warning("the error page could not reach the database", exc_info=True)
+        if _wants_json():
+            error_body = {"code": "internal_server_error", "message": SORRY, "field": None}
+            return jsonify(error=error_body), 500
+        return BARE_500, 500, {"Content-Type": "text/html; charset=utf-8"}
