@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -26,10 +26,15 @@ class CardSnapshot:
     last_review: datetime | None
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["due"] = self.due.isoformat()
-        data["last_review"] = self.last_review.isoformat() if self.last_review else None
-        return data
+        # Field by field: dataclasses.asdict deep-copies, and this runs on every rating.
+        return {
+            "state": self.state,
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": self.due.isoformat(),
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CardSnapshot:

@@ -52,3 +52,15 @@ def insert_once(
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+@lru_cache(maxsize=32)
+def _plain_insert(table: sa.Table) -> sa.Insert:
+    return sa.insert(table)
+
+
+def insert_row(session: Session, model: type[Base], values: dict[str, Any]) -> None:
+    """INSERT one row that nothing in this request reads back (a log line), through the
+    table: no object, no unit-of-work flush. ``values`` must name the same columns on every
+    call of a model, so the compiled statement is reused."""
+    session.execute(_plain_insert(model.__table__), values)

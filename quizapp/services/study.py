@@ -26,7 +26,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import insert_once
+from quizapp.services.rows import insert_once, insert_row
 from quizapp.services.sets import learner_items
 
 QUIZ_TYPES = (
@@ -380,6 +380,16 @@ def new_cards_left_today(user: User, now: datetime) -> int:
     return max(user.daily_new_limit - (started or 0), 0)
 
 
+@lru_cache(maxsize=1)
+def _card_state_for_update() -> sa.Select:
+    return (
+        sa.select(CardState)
+        .where(CardState.user_id == _USER, CardState.item_id == sa.bindparam("item_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def review_card(
     user: User,
     item: Item,
@@ -394,12 +404,7 @@ def review_card(
     # Read-modify-write of one row: hold the write lock (SQLite) or the row lock
     # (PostgreSQL) from this read to the commit, so two copies of one rating apply once.
     begin_write(db.session)
-    state = db.session.scalar(
-        sa.select(CardState)
-        .where(CardState.user_id == user.id, CardState.item_id == item.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    state = db.session.scalar(_card_state_for_update(), {"user_id": user.id, "item_id": item.id})
     if state is not None and expected_reps is not None and state.reps != expected_reps:
         return state  # the same rating submitted twice: already applied
     before = _snapshot(state) if state is not None else scheduling.new_snapshot(now)
@@ -434,18 +439,13 @@ def review_card(
         for name, value in fields.items():
             setattr(state, name, value)
         state.reps += 1
-    db.session.add(
-        ReviewLog(
-            card_state_id=state.id,
-            user_id=user.id,
-            item_id=item.id,
-            rating=rating,
-            reviewed_at=now,
-            duration_ms=duration_ms,
-            state_before=before.to_json() | {"desired_retention": user.desired_retention},
-            state_after=after.to_json(),
-        )
-    )
+    insert_row(
+        db.session, ReviewLog,
+        {"card_state_id": state.id, "user_id": user.id, "item_id": item.id, "rating": rating,
+         "reviewed_at": now, "duration_ms": duration_ms, "cram": False,
+         "state_before": before.to_json() | {"desired_retention": user.desired_retention},
+         "state_after": after.to_json(), "idempotency_key": None},
+    )  # fmt: skip
     db.session.flush()
     return state
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -61,29 +62,38 @@ class EmptyForm(FlaskForm):
 
 def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> FlaskForm:
     """A form with the right input for the item type; ``answer_value`` reads it back."""
+    gaps = item.prompt.count("_____") if item.type == "cloze" else 0
+    pairs = tuple(tuple(pair) for pair in item.pairs) if item.type == "matching" else ()
+    form = _answer_form_class(item.type, gaps, pairs)(**kwargs)  # type: ignore[arg-type]
+    if item.type in ("mcq", "true_false", "multi"):
+        form["answer"].choices = [SelectChoice(c, c) for c in (order or item.choices)]
+    return form
+
+
+@lru_cache(maxsize=512)
+def _answer_form_class(kind: str, gaps: int, pairs: tuple[tuple[str, str], ...]) -> type:
+    """One form class per item shape, built once: a class per request cost more than the
+    rest of the form's work. Choices are the instance's (their order varies by attempt)."""
 
     class AnswerForm(FlaskForm):
         submit = SubmitField("Check answer")
 
-    choices = [SelectChoice(c, c) for c in (order or item.choices)]
-    if item.type in ("mcq", "true_false"):
+    if kind in ("mcq", "true_false"):
         AnswerForm.answer = RadioField(
-            "Your answer", choices=choices, validators=[InputRequired("Pick an answer.")]
+            "Your answer", choices=[], validators=[InputRequired("Pick an answer.")]
         )
-    elif item.type == "multi":
+    elif kind == "multi":
         AnswerForm.answer = MultiCheckboxField(
-            "Select all that apply",
-            choices=choices,
-            validators=[DataRequired("Pick at least one.")],
+            "Select all that apply", choices=[], validators=[DataRequired("Pick at least one.")]
         )
-    elif item.type == "description":
+    elif kind == "description":
         AnswerForm.submit = SubmitField("Continue")
-    elif item.type == "essay":
+    elif kind == "essay":
         AnswerForm.answer = TextAreaField(
             "Your answer", validators=[DataRequired("Write your answer."), Length(max=20000)]
         )
-    elif item.type == "cloze" and item.prompt.count("_____") > 1:
-        for index in range(item.prompt.count("_____")):
+    elif kind == "cloze" and gaps > 1:
+        for index in range(gaps):
             setattr(
                 AnswerForm,
                 f"gap_{index}",
@@ -92,10 +102,10 @@ def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> Fl
                     validators=[DataRequired("Fill every gap."), Length(max=500)],
                 ),
             )
-    elif item.type == "matching":
-        rights = sorted({right for _left, right in item.pairs})
+    elif kind == "matching":
+        rights = sorted({right for _left, right in pairs})
         options = [SelectChoice("", "Choose…")] + [SelectChoice(r, r) for r in rights]
-        for index, (left, _right) in enumerate(item.pairs):
+        for index, (left, _right) in enumerate(pairs):
             setattr(
                 AnswerForm,
                 f"match_{index}",
@@ -107,7 +117,7 @@ def answer_form(item: Item, order: list[str] | None = None, **kwargs: Any) -> Fl
             validators=[DataRequired("Type an answer."), Length(max=500)],
             render_kw={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"},
         )
-    return AnswerForm(**kwargs)
+    return AnswerForm
 
 
 def answer_value(item: Item, form: FlaskForm) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
+import sqlalchemy as sa
 from flask import Response as FlaskResponse
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -136,17 +138,33 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
     return order
 
 
-def _attempt_item(attempt: Attempt, item_id: int) -> Item:
+@lru_cache(maxsize=1)
+def _attempt_item_query() -> sa.Select:
+    # The ON clause names the item, so the two primary-key lookups are one statement.
+    return (
+        sa.select(Attempt, Item)
+        .join(Item, Item.id == sa.bindparam("item_id"))
+        .where(Attempt.id == sa.bindparam("attempt_id"))
+    )
+
+
+def get_attempt_item_or_404(attempt_id: int, item_id: int) -> tuple[Attempt, Item]:
+    """An attempt of the current user and one of its questions, read in one query."""
+    row = db.session.execute(
+        _attempt_item_query(), {"attempt_id": attempt_id, "item_id": item_id}
+    ).first()
+    if row is None or not current_user.is_authenticated or row[0].user_id != current_user.id:
+        abort(404)
+    attempt, item = row
     if item_id not in attempt.item_ids:
         abort(404)
-    return db.get_or_404(Item, item_id)
+    return attempt, item
 
 
 @bp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=("GET", "POST"))
 def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
     """Show one question; POST records the answer exactly once."""
-    attempt = get_attempt_or_404(attempt_id)
-    item = _attempt_item(attempt, item_id)
+    attempt, item = get_attempt_item_or_404(attempt_id, item_id)
     form = answer_form(item, _choice_order(attempt, item))
     if form.validate_on_submit():
         try:
@@ -316,13 +334,22 @@ def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
     return redirect(url_for("study.cram", set_id=set_id))
 
 
+@lru_cache(maxsize=1)
+def _published_flashcard_query() -> sa.Select:
+    return (
+        sa.select(Item, StudySet)
+        .join(StudySet, StudySet.id == Item.set_id)
+        .where(
+            Item.id == sa.bindparam("item_id"),
+            Item.status == ItemStatus.PUBLISHED,
+            Item.type == "flashcard",
+        )
+    )
+
+
 def _published_flashcard_or_404(item_id: int) -> Item:
     """A published flashcard of a set the learner may see (one query with its set)."""
-    row = db.session.execute(
-        db.select(Item, StudySet)
-        .join(StudySet, StudySet.id == Item.set_id)
-        .where(Item.id == item_id, Item.status == ItemStatus.PUBLISHED, Item.type == "flashcard")
-    ).first()
+    row = db.session.execute(_published_flashcard_query(), {"item_id": item_id}).first()
     if row is None or not can_view_set(row.StudySet):
         abort(404)
     return row.Item
