@@ -185,9 +185,33 @@ def measure(client: Client, prepared: list[dict], args: argparse.Namespace | Non
     if profiler:
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())
+        print(by_package(stats))
+        if os.environ.get("PROFILE_DUMP"):
+            stats.dump_stats(os.environ["PROFILE_DUMP"])
     return (time.process_time() - started) * 1000 / max(1, len(prepared))
+
+
+def by_package(stats: pstats.Stats) -> str:
+    """Own time (tottime) summed by top-level package: where the CPU goes, at a glance."""
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if "site-packages/" in filename:
+            package = filename.split("site-packages/")[1].split("/")[0]
+        elif "/quizapp/" in filename:
+            package = "quizapp"
+        elif filename.startswith("~") or filename.startswith("<"):
+            package = "builtins (C)"
+        else:
+            package = "stdlib"
+        totals[package] = totals.get(package, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    rows = sorted(totals.items(), key=lambda kv: -kv[1])
+    return "own time by package:\n" + "\n".join(
+        f"  {name:24} {seconds / whole:6.1%}" for name, seconds in rows if seconds / whole >= 0.005
+    )
 
 
 def ceiling(url: str, n: int) -> tuple[Client, list[dict]]:

@@ -401,30 +401,21 @@ def review_card(
 ) -> CardState:
     """Rate a flashcard with FSRS and log it; a repeated submit (same reps) changes nothing."""
     now = now or utcnow()
+    if expected_reps == 0:
+        # The page showed a new card: its first rating is one INSERT. If the card exists
+        # (a double-click, a second tab), the key refuses it and the locked read below
+        # treats this as the repeat it is.
+        created = _rate_new_card(user, item, rating, duration_ms, now)
+        if created is not None:
+            return created
     # Read-modify-write of one row: hold the write lock (SQLite) or the row lock
     # (PostgreSQL) from this read to the commit, so two copies of one rating apply once.
     begin_write(db.session)
     state = db.session.scalar(_card_state_for_update(), {"user_id": user.id, "item_id": item.id})
     if state is not None and expected_reps is not None and state.reps != expected_reps:
         return state  # the same rating submitted twice: already applied
-    before = _snapshot(state) if state is not None else scheduling.new_snapshot(now)
-    after = scheduling.review(
-        before, rating, now, desired_retention=user.desired_retention,
-        card_id=state.id if state is not None else item.id,
-    )  # fmt: skip
-    fields = {
-        "state": after.state, "step": after.step, "stability": after.stability,
-        "difficulty": after.difficulty, "due": after.due, "last_review": after.last_review,
-    }  # fmt: skip
     if state is None:
-        # A new card: one INSERT with the reviewed state (a concurrent first rating of
-        # the same card fails the (user_id, item_id) key and is treated as the repeat).
-        created = insert_once(
-            db.session, CardState,
-            {"user_id": user.id, "item_id": item.id, "set_id": item.set_id, "reps": 1,
-             "lapses": 0, "created_at": now, **fields},
-            key=("user_id", "item_id"),
-        )  # fmt: skip
+        created = _rate_new_card(user, item, rating, duration_ms, now)
         if created is None:
             # A concurrent first rating created it: rate the stored card instead (with
             # expected_reps=0 that is a repeat and changes nothing).
@@ -432,22 +423,59 @@ def review_card(
                 user, item, rating, expected_reps=expected_reps, duration_ms=duration_ms,
                 now=now,
             )  # fmt: skip
-        state = created
-    else:
-        if rating == 1 and before.state == 2:
-            state.lapses += 1
-        for name, value in fields.items():
-            setattr(state, name, value)
-        state.reps += 1
+        return created
+    before = _snapshot(state)
+    after = scheduling.review(
+        before, rating, now, desired_retention=user.desired_retention, card_id=state.id
+    )
+    if rating == 1 and before.state == 2:
+        state.lapses += 1
+    for name, value in _state_fields(after).items():
+        setattr(state, name, value)
+    state.reps += 1
+    _log_review(user, item, state.id, rating, duration_ms, now, before, after)
+    db.session.flush()
+    return state
+
+
+def _rate_new_card(
+    user: User, item: Item, rating: int, duration_ms: int | None, now: datetime
+) -> CardState | None:
+    """A card's first rating as one INSERT with the reviewed state, or None if the
+    learner's card already exists (the (user_id, item_id) key decides)."""
+    before = scheduling.new_snapshot(now)
+    after = scheduling.review(
+        before, rating, now, desired_retention=user.desired_retention, card_id=item.id
+    )
+    state = insert_once(
+        db.session, CardState,
+        {"user_id": user.id, "item_id": item.id, "set_id": item.set_id, "reps": 1, "lapses": 0,
+         "created_at": now, **_state_fields(after)},
+        key=("user_id", "item_id"),
+    )  # fmt: skip
+    if state is not None:
+        _log_review(user, item, state.id, rating, duration_ms, now, before, after)
+    return state
+
+
+def _state_fields(after: scheduling.CardSnapshot) -> dict[str, Any]:
+    return {
+        "state": after.state, "step": after.step, "stability": after.stability,
+        "difficulty": after.difficulty, "due": after.due, "last_review": after.last_review,
+    }  # fmt: skip
+
+
+def _log_review(
+    user: User, item: Item, state_id: int, rating: int, duration_ms: int | None,
+    now: datetime, before: scheduling.CardSnapshot, after: scheduling.CardSnapshot,
+) -> None:  # fmt: skip
     insert_row(
         db.session, ReviewLog,
-        {"card_state_id": state.id, "user_id": user.id, "item_id": item.id, "rating": rating,
+        {"card_state_id": state_id, "user_id": user.id, "item_id": item.id, "rating": rating,
          "reviewed_at": now, "duration_ms": duration_ms, "cram": False,
          "state_before": before.to_json() | {"desired_retention": user.desired_retention},
          "state_after": after.to_json(), "idempotency_key": None},
     )  # fmt: skip
-    db.session.flush()
-    return state
 
 
 @lru_cache(maxsize=8)
