@@ -145,9 +145,10 @@ def answered_ids(attempt: Attempt) -> set[int]:
     )
 
 
-def next_item_id(attempt: Attempt) -> int | None:
-    """The first item of the attempt not yet answered, so a reload resumes where it was."""
-    done = answered_ids(attempt)
+def next_item_id(attempt: Attempt, answered: set[int] | None = None) -> int | None:
+    """The first item of the attempt not yet answered, so a reload resumes where it was
+    (``answered``: the attempt's answered item ids, when the caller has read them)."""
+    done = answered_ids(attempt) if answered is None else answered
     return next((i for i in attempt.item_ids if i not in done), None)
 
 

@@ -178,8 +178,11 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         if is_test:
             return redirect(url_for("study.attempt", attempt_id=attempt_id))
         return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
-    response = db.session.scalar(
-        db.select(Response).filter_by(attempt_id=attempt_id, item_id=item_id)
+    answered = study.answered_ids(attempt)
+    response = (  # read only when there is one: most page views are of a new question
+        db.session.scalar(db.select(Response).filter_by(attempt_id=attempt_id, item_id=item_id))
+        if item_id in answered
+        else None
     )
     position = attempt.item_ids.index(item_id) + 1
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
@@ -192,7 +195,7 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         show_feedback=show_feedback,
         position=position,
         total=len(attempt.item_ids),
-        next_id=study.next_item_id(attempt),
+        next_id=study.next_item_id(attempt, answered),
         finish_form=EmptyForm(),
         deadline=study.deadline(attempt),
     ), (400 if form.errors else 200)
