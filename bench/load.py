@@ -53,6 +53,11 @@ REVIEW_LABEL = "POST /sets/{s}/flashcards/{item}"
 CEILING_LABEL = "POST /answer/{item}"
 
 
+def gunicorn_config(value: str) -> str:
+    """A config module (python:...) as given; a file as an absolute path (gunicorn --chdir)."""
+    return value if value.startswith("python:") else str(Path(value).resolve())
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -124,8 +129,8 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--gunicorn-config",
-        type=Path,
-        help="pass -c FILE to gunicorn (e.g. bench/sqlite_writer_lock.py)",
+        help="pass -c CONFIG to gunicorn: a file (bench/sqlite_writer_lock.py) or a module "
+        "(python:quizapp.gunicorn_conf, the production settings; add --threads 4)",
     )
     parser.add_argument("--workdir", type=Path, help="keep databases and logs here")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -171,7 +176,7 @@ class Run:
         env = self.target.env()
         if args.db_pool_size:
             env["DB_POOL_SIZE"] = str(args.db_pool_size)
-        extra = ["-c", str(args.gunicorn_config.resolve())] if args.gunicorn_config else []
+        extra = ["-c", gunicorn_config(args.gunicorn_config)] if args.gunicorn_config else []
         self.server = bl.Gunicorn(
             "quizapp:create_app()", env, workers=args.workers, threads=args.threads,
             logdir=workdir, name=f"quizapp-{kind}", extra=extra,

@@ -40,6 +40,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Do once, before serving, what the first requests would otherwise do in every worker:
+    configure the ORM mappers and compile every template. No database I/O (a preloading
+    server forks after this, and connections must not cross a fork)."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
+    freeze_startup_objects()
+
+
 def freeze_startup_objects() -> None:
     """Move everything loaded so far (modules, mappers, compiled routes) out of the garbage
     collector's sight: they live as long as the process, and every full collection would
