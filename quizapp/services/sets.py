@@ -261,6 +261,16 @@ def learner_items(study_set: StudySet, *, types: tuple[str, ...] | None = None) 
     return list(db.session.scalars(query.order_by(Item.position, Item.id)))
 
 
+def learner_item_ids(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[int]:
+    """The ids of learner_items, without loading the items (starting a quiz needs no more)."""
+    query = sa.select(Item.id).where(
+        Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED
+    )
+    if types:
+        query = query.where(Item.type.in_(types))
+    return list(db.session.scalars(query.order_by(Item.position, Item.id)))
+
+
 def learner_item_counts(study_set: StudySet) -> dict[str, int]:
     """How many items of each type learners see in the set (counted by the database)."""
     rows = db.session.execute(

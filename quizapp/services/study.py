@@ -27,7 +27,7 @@ from quizapp.models import (
     utcnow,
 )
 from quizapp.services.rows import insert_once, insert_row
-from quizapp.services.sets import learner_items
+from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
     "mcq", "multi", "true_false", "cloze", "matching", "short_answer", "numerical", "essay",
@@ -75,7 +75,7 @@ def start_attempt(
     """Start a quiz over the set's gradable items; test mode shuffles and may be limited."""
     if mode not in (AttemptMode.PRACTICE, AttemptMode.TEST):
         raise StudyError(f"unknown quiz mode {mode!r}")
-    item_ids = [item.id for item in learner_items(study_set, types=QUIZ_TYPES)]
+    item_ids = learner_item_ids(study_set, types=QUIZ_TYPES)
     if not item_ids:
         raise StudyError("this set has no quiz questions yet")
     time_limit = None
@@ -109,7 +109,7 @@ def wrong_item_ids(user: User, study_set: StudySet) -> list[int]:
             .where(Response.correct.is_(False))
         )
     )
-    visible = {item.id: item for item in learner_items(study_set, types=QUIZ_TYPES)}
+    visible = learner_item_ids(study_set, types=QUIZ_TYPES)
     return [item_id for item_id in visible if item_id in wrong]
 
 
