@@ -81,3 +81,27 @@ def run_together(functions: list) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(url: str, timeout: float = 30.0) -> None:
+    """Poll ``url``/healthz until the server a test started answers."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not start")

@@ -3,10 +3,8 @@
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -14,26 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from support import POSTGRES_URL, REPO_ROOT, reset_postgres
+from support import POSTGRES_URL, REPO_ROOT, free_port, reset_postgres, wait_until_serving
 
 pytestmark = pytest.mark.postgres
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not start")
 
 
 class Browser:
@@ -87,7 +68,7 @@ def test_two_gunicorn_instances_share_one_session(tmp_path: Path):
         check=True,
         capture_output=True,
     )
-    ports = [_port(), _port()]
+    ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(
             [
@@ -109,8 +90,8 @@ def test_two_gunicorn_instances_share_one_session(tmp_path: Path):
     ]
     try:
         a, b = (f"http://127.0.0.1:{port}" for port in ports)
-        _wait(a)
-        _wait(b)
+        wait_until_serving(a)
+        wait_until_serving(b)
         me = Browser()
         _, login = me.get(a + "/auth/login")
         me.post(a + "/auth/login", {"username": "lea", "password": "password123"}, login)
