@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     # Failed sign-ins per username, and sign-in/registration attempts per client address.
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOGIN_ADDRESS_RATE_LIMIT": "100 per minute",
+    # LTI launches started per client address: each one stores a state and a nonce, and a
+    # whole school may launch from behind one address at the start of a lesson.
+    "LTI_LOGIN_RATE_LIMIT": "300 per minute",
     # Article and bank uploads parse whole files: limited per user.
     "UPLOAD_RATE_LIMIT": "30 per hour",
     # JSON API bearer tokens live this long.

@@ -105,3 +105,24 @@ def wait_until_serving(url: str, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not start")
+
+
+def limited_app(tmp_path: Path, **limits: str):
+    """An app with rate limits on (the shared fixture turns them off), on its own SQLite."""
+    from quizapp import create_app
+    from quizapp.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}",
+            "RATELIMIT_ENABLED": True,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            **limits,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    return app

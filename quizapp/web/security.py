@@ -147,6 +147,12 @@ def address_login_limit() -> str:
     return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
 
 
+def lti_login_limit() -> str:
+    """LTI login initiations per client address (LTI_LOGIN_RATE_LIMIT): anyone may start
+    one, and each stores a state and a nonce until it expires."""
+    return current_app.config["LTI_LOGIN_RATE_LIMIT"]
+
+
 def submitted_username() -> str:
     """Rate-limit key: the username a sign-in form or JSON body names (case-insensitive)."""
     body = request.get_json(silent=True) if request.is_json else None

@@ -20,6 +20,8 @@ from quizapp.models import (
     User,
 )
 
+from support import limited_app
+
 
 def test_login_redirects_to_the_platform_with_state_and_nonce(tool, platform, lti_app):
     start = login(tool, platform, requests.Session())
@@ -220,3 +222,23 @@ def test_an_expired_pass_is_explained_inside_the_lms_frame(tool, platform, lti_a
     expired = session.get(tool.url + location)
     assert expired.status_code == 400 and "expired after a long pause" in expired.text
     assert f"frame-ancestors 'self' {platform.url}" in expired.headers["Content-Security-Policy"]
+
+
+def test_lti_login_initiations_are_limited_per_address(tmp_path):
+    """Anyone may start an LTI login, and each one stores a state and a nonce: one address
+    gets a clear 429 past LTI_LOGIN_RATE_LIMIT, while other addresses still get through."""
+    app = limited_app(tmp_path, LTI_LOGIN_RATE_LIMIT="4 per minute")
+    params = {"iss": "https://unknown.example", "login_hint": "x"}
+    flood = {"REMOTE_ADDR": "198.51.100.9"}
+    statuses = [
+        app.test_client().get("/lti/login", query_string=params, environ_base=flood).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [403] * 4 + [429, 429]  # 403: unknown platform, until the limit
+    other = {"REMOTE_ADDR": "203.0.113.5"}
+    assert (
+        app.test_client().get("/lti/login", query_string=params, environ_base=other).status_code
+        == 403
+    )
+    with app.app_context():
+        db.engine.dispose()

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from quizapp.extensions import db
 from quizapp.models import Attempt, User
 
+from support import limited_app
+
 
 def test_login_and_logout(client, auth):
     auth.create("ada", "correct-horse")
@@ -65,26 +67,6 @@ def test_csrf_is_required_when_enabled(app, client, auth):
     assert "forged" in response.get_data(as_text=True) or "expired" in response.get_data(
         as_text=True
     )
-
-
-def limited_app(tmp_path, **limits):
-    """An app with rate limits on (the shared fixture turns them off)."""
-    from quizapp import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "t",
-            "WTF_CSRF_ENABLED": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'r.sqlite'}",
-            "RATELIMIT_ENABLED": True,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            **limits,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    return app
 
 
 def test_login_is_rate_limited(tmp_path):

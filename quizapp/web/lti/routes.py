@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
-from quizapp.extensions import csrf, db
+from quizapp.extensions import csrf, db, limiter
 from quizapp.models import Course, LtiResourceLink, StudySet, utcnow
 from quizapp.services import classes, lti_ags, lti_deep_link, lti_keys, lti_launch, lti_nrps
 from quizapp.services import lti_platforms as platforms
@@ -49,6 +49,7 @@ from quizapp.web.security import (
     allow_form_posts_to,
     allow_framing_by,
     as_origin,
+    lti_login_limit,
     same_origin_post,
     set_frame_cookie,
 )
@@ -133,6 +134,7 @@ def config() -> ResponseReturnValue:
 
 @bp.route("/login", methods=("GET", "POST"))
 @csrf.exempt
+@limiter.limit(lti_login_limit)
 def login() -> ResponseReturnValue:
     """OIDC third-party login initiation from the LMS."""
     params = request.values.to_dict()
