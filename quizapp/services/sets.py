@@ -255,20 +255,21 @@ def published_sets() -> list[tuple[StudySet, int]]:
 
 def learner_items(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[Item]:
     """Items learners may see: published items of a published set, in order."""
-    query = sa.select(Item).where(Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED)
-    if types:
-        query = query.where(Item.type.in_(types))
-    return list(db.session.scalars(query.order_by(Item.position, Item.id)))
+    return list(db.session.scalars(_learner_items_query(sa.select(Item), study_set, types)))
 
 
 def learner_item_ids(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[int]:
     """The ids of learner_items, without loading the items (starting a quiz needs no more)."""
-    query = sa.select(Item.id).where(
-        Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED
-    )
+    return list(db.session.scalars(_learner_items_query(sa.select(Item.id), study_set, types)))
+
+
+def _learner_items_query(
+    query: sa.Select, study_set: StudySet, types: tuple[str, ...] | None
+) -> sa.Select:
+    query = query.where(Item.set_id == study_set.id, Item.status == ItemStatus.PUBLISHED)
     if types:
         query = query.where(Item.type.in_(types))
-    return list(db.session.scalars(query.order_by(Item.position, Item.id)))
+    return query.order_by(Item.position, Item.id)
 
 
 def learner_item_counts(study_set: StudySet) -> dict[str, int]:

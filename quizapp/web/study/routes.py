@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import cache
 
 import sqlalchemy as sa
 from flask import Response as FlaskResponse
@@ -138,7 +138,7 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
     return order
 
 
-@lru_cache(maxsize=1)
+@cache
 def _attempt_item_query() -> sa.Select:
     # The ON clause names the item, so the two primary-key lookups are one statement.
     return (
@@ -337,7 +337,7 @@ def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
     return redirect(url_for("study.cram", set_id=set_id))
 
 
-@lru_cache(maxsize=1)
+@cache
 def _published_flashcard_query() -> sa.Select:
     return (
         sa.select(Item, StudySet)
