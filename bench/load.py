@@ -375,8 +375,7 @@ class Run:
 
         # The same crowd signing in at once: each has its login page and token already.
         for learner in learners:
-            await learner.close()
-            learner.client = learner.new_client()
+            await learner.forget()
             learner.stats = prep
             await learner.get_page("/auth/login")
         login_stats = bl.Stats()

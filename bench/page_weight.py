@@ -27,10 +27,10 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import benchlib as bl
-import httpx
 from bench_gift_import import make_gift
 
 ASSET = re.compile(r'<(?:link[^>]*rel="stylesheet"[^>]*href|script[^>]*src|img[^>]*src)="([^"]+)"')
+IDENTITY = {"Accept-Encoding": "identity"}  # weigh what the server sends, uncompressed
 CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""")
 
 
@@ -58,7 +58,7 @@ class Walker:
 
     async def asset(self, url: str) -> bytes:
         if url not in self.assets:
-            response = await self.learner.client.get(url, headers={"Accept-Encoding": "identity"})
+            response = await self.learner.fetch("GET", url, headers=IDENTITY)
             self.assets[url] = response.content
             if url.endswith(".css"):
                 for ref in CSS_URL.findall(response.text):
@@ -84,10 +84,9 @@ class Walker:
 
     async def page(self, name: str, url: str) -> str:
         """GET a page (following redirects) and weigh it; returns its HTML."""
-        client = self.learner.client
         for _ in range(5):
             began = time.perf_counter()
-            response = await client.get(url, headers={"Accept-Encoding": "identity"})
+            response = await self.learner.fetch("GET", url, headers=IDENTITY)
             elapsed = (time.perf_counter() - began) * 1000
             if response.is_redirect:
                 url = response.headers["location"]
@@ -101,10 +100,9 @@ class Walker:
 
     async def post(self, url: str, data: list[tuple[str, str]] | dict[str, str]) -> str:
         fields = list(data.items()) if isinstance(data, dict) else list(data)
-        response = await self.learner.client.post(
-            url, content=str(httpx.QueryParams([*fields, ("csrf_token", self.learner.csrf)])),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
+        response = await self.learner.fetch(
+            "POST", url, [*fields, ("csrf_token", self.learner.csrf)]
+        )
         return response.headers.get("location", url)
 
 
