@@ -6,16 +6,18 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, Item, User
+from quizapp.models import Attempt, Item, StudySet, User
 from quizapp.services import banks, classes, study
 
 
 @contextmanager
-def count_queries(app):
+def count_queries(app, statements=None):
     counter = {"n": 0}
 
-    def before(*_args, **_kwargs):
+    def before(_conn, _cursor, statement, *_args, **_kwargs):
         counter["n"] += 1
+        if statements is not None:
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -101,3 +103,23 @@ def test_queries_per_page_do_not_grow_with_items_or_learners(app, client, page):
     assert counts[1] <= counts[0], (
         f"{page}: {counts[0]} queries for the small set, {counts[1]} for the big one"
     )
+
+
+def test_a_new_question_page_costs_four_statements(app, client, backend):
+    """The hottest learner page: the signed-in user, the attempt with its question and set
+    (one statement), the answered ids; plus SQLite's BEGIN. Each statement more is CPU on
+    every page view of every quiz."""
+    set_id, _course_id, _teacher = _world(app, 3, 1)
+    with app.app_context():
+        learner = db.session.scalar(sa.select(User).where(User.username == "l3-0"))
+        attempt = study.start_attempt(learner, db.session.get(StudySet, set_id), "practice")
+        db.session.commit()
+        attempt_id, first_item = attempt.id, attempt.item_ids[0]
+    _login(client, app, "l3-0")
+    statements = []
+    with count_queries(app, statements):
+        response = client.get(f"/attempts/{attempt_id}/items/{first_item}")
+    assert response.status_code == 200
+    assert "Set 3" in response.get_data(as_text=True)  # the set's title, shown on the page
+    budget = 4 if backend == "sqlite" else 3
+    assert len(statements) <= budget, "\n".join(statements)

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
+from sqlalchemy.orm import contains_eager
 
 from quizapp.domain import grading
 from quizapp.extensions import db
@@ -140,10 +141,13 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
 
 @cache
 def _attempt_item_query() -> sa.Select:
-    # The ON clause names the item, so the two primary-key lookups are one statement.
+    # The ON clause names the item, so the two primary-key lookups are one statement; the
+    # set comes along because the question page shows its title (a lazy load cost a query).
     return (
         sa.select(Attempt, Item)
         .join(Item, Item.id == sa.bindparam("item_id"))
+        .join(Attempt.study_set)
+        .options(contains_eager(Attempt.study_set))
         .where(Attempt.id == sa.bindparam("attempt_id"))
     )
 
