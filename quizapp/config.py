@@ -61,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
     "LTI_LAUNCH_TTL_SECONDS": 4 * 3600,
     # Retired tool keys stay in /lti/jwks this long so tokens signed with them still verify.
     "LTI_RETIRED_KEY_DAYS": 14,
+    # Encrypts the tool's private keys in the database (SECRET_KEY when unset); several
+    # comma-separated secrets rotate it: the first encrypts, all decrypt.
+    "LTI_KEY_SECRET": None,
     # Dynamic registration needs an admin session or an invite link unless this is True.
     "LTI_OPEN_REGISTRATION": False,
     "LTI_INVITE_DAYS": 7,
@@ -83,11 +86,12 @@ def normalise_database_url(url: str) -> str:
 
 
 def load_environment(app: Flask) -> None:
-    """Apply the environment: ``DATABASE_URL``, ``SECRET_KEY`` and ``QUIZAPP_*`` variables."""
+    """Apply the environment: ``DATABASE_URL``, the secrets and ``QUIZAPP_*`` variables."""
     if url := os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = url
-    if key := os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = key
+    for name in ("SECRET_KEY", "LTI_KEY_SECRET"):
+        if key := os.environ.get(name):
+            app.config[name] = key
     if origins := os.environ.get("EMBED_ALLOWED_ORIGINS"):
         app.config["EMBED_ALLOWED_ORIGINS"] = origins.split()
     for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):

@@ -51,9 +51,17 @@ def lti_register_command(
         )  # fmt: skip
     except platforms.LtiError as exc:
         raise click.ClickException(str(exc)) from exc
-    lti_keys.signing_key()
+    lti_keys.signing_key(_key_secrets())
     db.session.commit()
     click.echo(f"registered {platforms.describe(platform)}")
+
+
+def _key_secrets() -> tuple[str, ...]:
+    """The secrets that encrypt quizapp's private keys (a clear error when none is set)."""
+    secrets = platforms.LtiSettings.from_config(current_app.config).key_secrets
+    if not secrets:
+        raise click.ClickException(lti_keys.NO_CIPHER_MESSAGE)
+    return secrets
 
 
 @click.group("lti-keys")
@@ -65,7 +73,7 @@ def lti_keys_group() -> None:
 @with_appcontext
 def rotate_keys_command() -> None:
     """Start signing with a new key; the old one stays published for a while."""
-    key = lti_keys.rotate()
+    key = lti_keys.rotate(_key_secrets())
     db.session.commit()
     days = current_app.config.get("LTI_RETIRED_KEY_DAYS", 14)
     click.echo(f"new signing key {key.kid}; retired keys stay in the JWKS for {days} days")
@@ -75,12 +83,29 @@ def rotate_keys_command() -> None:
 @with_appcontext
 def list_keys_command() -> None:
     """Show every key, newest first."""
-    keys = lti_keys.all_keys()
+    keys, secrets = lti_keys.all_keys(), _key_secrets()
     if not keys:
         click.echo("no keys yet (one is made on first use, or run `lti-keys rotate`)")
     for key in keys:
         state = "active" if key.active else f"retired {key.retired_at:%Y-%m-%d %H:%M}"
-        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {state}")
+        stored = lti_keys.protection(key, secrets)
+        click.echo(f"{key.kid}  created {key.created_at:%Y-%m-%d %H:%M}  {state}  {stored}")
+
+
+@lti_keys_group.command("encrypt")
+@with_appcontext
+def encrypt_keys_command() -> None:
+    """Encrypt keys stored as plain PEM, and re-encrypt with the first secret of LTI_KEY_SECRET
+    those an older secret protects (all or none; running it again changes nothing)."""
+    report = lti_keys.encrypt_stored_keys(_key_secrets())
+    db.session.commit()
+    click.echo(
+        f"{len(report.encrypted)} key(s) encrypted, {len(report.reencrypted)} re-encrypted "
+        f"with the current secret, {len(report.current)} already current, "
+        f"{len(report.unreadable)} unreadable"
+    )
+    for kid in report.unreadable:
+        click.echo(lti_keys.unreadable_message(kid), err=True)
 
 
 @click.command("lti-invite")

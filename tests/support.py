@@ -126,3 +126,30 @@ def limited_app(tmp_path: Path, **limits: str):
     with app.app_context():
         db.create_all()
     return app
+
+
+def stored_private_key(kid: str) -> str:
+    """An LTI tool key's column as the database holds it (what a dump or backup shows)."""
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+
+    return db.session.execute(
+        sa.text("SELECT private_key_pem FROM lti_tool_key WHERE kid = :kid"), {"kid": kid}
+    ).scalar_one()
+
+
+def store_as_plaintext(key, secrets: tuple[str, ...]) -> str:
+    """Make an LTI tool key a row from before encryption (the PEM itself); returns the PEM."""
+    import sqlalchemy as sa
+
+    from quizapp.extensions import db
+    from quizapp.services import lti_keys
+
+    pem = lti_keys.private_key_pem(key, secrets)
+    db.session.execute(
+        sa.text("UPDATE lti_tool_key SET private_key_pem = :pem WHERE kid = :kid"),
+        {"pem": pem, "kid": key.kid},
+    )
+    db.session.expire_all()
+    return pem

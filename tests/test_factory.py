@@ -28,6 +28,18 @@ def test_environment_overrides(monkeypatch):
     assert app.config["MAX_CONTENT_LENGTH"] == 1234
 
 
+def test_lti_key_secret_comes_from_the_environment(monkeypatch):
+    from quizapp.services.lti_platforms import LtiSettings
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("LTI_KEY_SECRET", "new-lti-secret,old-lti-secret")
+    app = create_app()
+    assert LtiSettings.from_config(app.config).key_secrets == (
+        "new-lti-secret", "old-lti-secret", "from-env",
+    )  # fmt: skip
+
+
 def test_default_database_lives_in_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("SECRET_KEY", "x")

@@ -84,7 +84,9 @@ class LtiToolKey(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kid: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    private_key_pem: Mapped[str] = mapped_column(sa.Text)
+    # The private key's PEM encrypted by services.lti_keys (a Fernet token), or the PEM
+    # itself in rows from before encryption; the column keeps its old name.
+    stored_private_key: Mapped[str] = mapped_column("private_key_pem", sa.Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -41,6 +41,8 @@ def sync_roster(link: LtiResourceLink, settings: LtiSettings) -> RosterReport:
     )
     try:
         members = service.get_members()
+    except LtiError:
+        raise  # quizapp's own (its signing key), not the LMS's
     except (LtiException, requests.RequestException, ValueError) as exc:
         detail = str(exc).split(" HTTP response")[0]
         raise PlatformError(f"The LMS did not return the roster: {detail}") from exc

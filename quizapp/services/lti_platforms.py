@@ -5,7 +5,7 @@ the database, and the platforms' cached key sets.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +59,8 @@ class LtiSettings:
     clock_skew_seconds: int = 60
     launch_ttl_seconds: int = 4 * 3600
     retired_key_days: int = 14
+    # What protects quizapp's private keys (see lti_keys): never shown in a repr.
+    key_secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> LtiSettings:
@@ -72,7 +74,19 @@ class LtiSettings:
             clock_skew_seconds=int(config.get("LTI_CLOCK_SKEW_SECONDS", 60)),
             launch_ttl_seconds=int(config.get("LTI_LAUNCH_TTL_SECONDS", 4 * 3600)),
             retired_key_days=int(config.get("LTI_RETIRED_KEY_DAYS", 14)),
+            key_secrets=cls.key_secrets_of(config),
         )
+
+    @staticmethod
+    def key_secrets_of(config: Mapping[str, Any]) -> tuple[str, ...]:
+        """LTI_KEY_SECRET's comma-separated secrets (the first one encrypts), then SECRET_KEY:
+        it encrypts when LTI_KEY_SECRET is unset and still decrypts what it encrypted after."""
+        listed = config.get("LTI_KEY_SECRET") or ()
+        if isinstance(listed, str):
+            listed = listed.split(",")
+        secrets = [str(secret).strip() for secret in listed]
+        secrets.append(str(config.get("SECRET_KEY") or ""))
+        return tuple(dict.fromkeys(secret for secret in secrets if secret))
 
 
 @dataclass(frozen=True)
@@ -226,6 +240,12 @@ def platform_key_set(
 # --- pylti1p3's view of the database -----------------------------------------------------
 
 
+class SigningKeyError(LtiError):
+    """quizapp cannot read its own signing key (a server fault: the page says what to do)."""
+
+    status = 500
+
+
 class PlatformRegistration(Registration):
     """A pylti1p3 Registration for one LtiPlatform, signing with quizapp's current key."""
 
@@ -242,7 +262,17 @@ class PlatformRegistration(Registration):
         self.set_key_set_url(platform.key_set_url)
         if platform.auth_audience:
             self.set_auth_audience(platform.auth_audience)
-        self.set_tool_private_key(key.private_key_pem)
+
+    def get_tool_private_key(self) -> str:
+        # Decrypted when something is signed, not here: a launch never signs, so a key the
+        # secrets cannot open stops deep linking and grades but not learners.
+        if self._tool_private_key is None:
+            try:
+                pem = lti_keys.private_key_pem(self._key, self._settings.key_secrets)
+            except lti_keys.KeySecretError as exc:
+                raise SigningKeyError(str(exc)) from exc
+            self.set_tool_private_key(pem)
+        return str(self._tool_private_key)
 
     def get_kid(self) -> str:
         return self._key.kid
@@ -258,7 +288,7 @@ class PlatformRegistration(Registration):
 
 def registration_for(platform: LtiPlatform, settings: LtiSettings) -> PlatformRegistration:
     """pylti1p3's registration for a platform, signing with the current tool key."""
-    return PlatformRegistration(platform, lti_keys.signing_key(), settings)
+    return PlatformRegistration(platform, lti_keys.signing_key(settings.key_secrets), settings)
 
 
 class DbToolConf(ToolConfAbstract):

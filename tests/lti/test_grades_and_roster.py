@@ -10,46 +10,12 @@ from urllib.parse import urlsplit
 import requests
 import sqlalchemy as sa
 from lti.platform_harness import INSTRUCTOR, LEARNER
-from lti.tool_harness import launch, pass_token
+from lti.tool_harness import launch, pass_token, run_worker, sync_roster_as, take_quiz
 
 from quizapp.extensions import db
-from quizapp.lti_cli import worker_command
 from quizapp.models import Attempt, Enrollment, Job, LtiIdentity, LtiResourceLink, User, utcnow
 
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-
-
-def take_quiz(tool, session: requests.Session, location: str, wrong: set[int] = frozenset()) -> int:
-    """Start the embedded quiz from the landing page and answer every question."""
-    token = pass_token(location)
-    set_id = int(re.search(r"/embed/sets/(\d+)", location).group(1))
-    response = session.post(
-        f"{tool.url}/embed/sets/{set_id}/quiz", data={"t": token}, headers={"Origin": tool.url}
-    )
-    while True:
-        assert response.status_code == 200, response.text
-        form = re.search(r'action="(/embed/attempts/(\d+)/items/\d+)"', response.text)
-        if form is None:
-            break
-        number = int(re.search(r"Question (\d+):", response.text).group(1))
-        answer = f"Wrong {number}" if number in wrong else f"Right {number}"
-        token = re.search(r'name="t" value="([^"]+)"', response.text).group(1)
-        response = session.post(
-            tool.url + form.group(1), data={"t": token, "answer": answer},
-            headers={"Origin": tool.url},
-        )  # fmt: skip
-        next_link = re.search(
-            r'href="(/embed/attempts/\d+/(?:items/\d+|result)\?t=[^"]+)"', response.text
-        )
-        response = session.get(tool.url + next_link.group(1).replace("&amp;", "&"))
-    assert "Your score" in response.text
-    return int(re.search(r"/embed/attempts/(\d+)/result", response.url).group(1))
-
-
-def run_worker(app, *args: str):
-    result = app.test_cli_runner().invoke(worker_command, ["--once", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def test_finished_quiz_score_reaches_the_line_item(tool, platform, lti_app, study_set):
@@ -159,13 +125,7 @@ def test_roster_sync_creates_accounts_and_enrolments(tool, platform, lti_app, st
         {"user_id": "t1", "name": "Pat Teacher", "roles": INSTRUCTOR, "status": "Active"},
         {"user_id": "dropout", "roles": LEARNER, "status": "Inactive"},
     ]
-    teacher = requests.Session()
-    landed = launch(tool, platform, teacher, set_id=study_set, sub="t1", roles=INSTRUCTOR)
-    link_id = int(re.search(r"/lti/links/(\d+)", landed.headers["Location"]).group(1))
-    synced = teacher.post(
-        f"{tool.url}/lti/links/{link_id}/sync-roster",
-        data={"t": pass_token(landed.headers["Location"])}, headers={"Origin": tool.url},
-    )  # fmt: skip
+    synced = sync_roster_as(tool, platform, study_set, "t1")
     assert synced.status_code == 200, synced.text
     assert "Roster synced: 2 learners and 1 instructors; 1 removed." in synced.text
     assert platform.recorded.roster_requests == 1

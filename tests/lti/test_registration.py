@@ -176,9 +176,10 @@ def test_retired_keys_leave_the_jwks_after_their_grace_period(lti_app):
     from quizapp.models import utcnow
     from quizapp.services import lti_keys
 
+    secrets = ("lti-test-secret",)
     with lti_app.app_context():
-        old = lti_keys.generate_key()
-        lti_keys.rotate()
+        old = lti_keys.generate_key(secrets)
+        lti_keys.rotate(secrets)
         old.retired_at = utcnow() - timedelta(days=30)
         db.session.commit()
         published = {key["kid"] for key in lti_keys.jwks(retired_days=14)["keys"]}

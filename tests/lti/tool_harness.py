@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,3 +147,84 @@ def launch(
 def pass_token(location: str) -> str:
     """The signed embed pass in a redirect URL."""
     return parse_qs(urlsplit(location).query)["t"][0]
+
+
+def choose_in_deep_link(
+    tool: ToolServer, lms: FakePlatform, set_id: int, session: requests.Session | None = None
+) -> requests.Response:
+    """An instructor's deep-linking launch, then picking ``set_id``: the tool signs its
+    answer to the LMS with its private key."""
+    from lti.platform_harness import INSTRUCTOR
+
+    session = session or requests.Session()
+    response = launch(tool, lms, session, message_type="LtiDeepLinkingRequest", roles=INSTRUCTOR)
+    assert urlsplit(response.headers["Location"]).path == "/lti/deep-link", response.text
+    return session.post(
+        tool.url + "/lti/deep-link",
+        data={"t": pass_token(response.headers["Location"]), "set_id": set_id},
+        headers={"Origin": tool.url},
+    )
+
+
+def deep_link_claims(tool: ToolServer, lms: FakePlatform, html: str) -> dict[str, Any]:
+    """The signed deep-linking response in the page, verified against the tool's JWKS."""
+    import jwt
+    from jwt import PyJWKClient
+
+    signed = re.search(r'name="JWT" value="([^"]+)"', html).group(1)
+    key = PyJWKClient(tool.url + "/lti/jwks").get_signing_key_from_jwt(signed)
+    claims = jwt.decode(signed, key.key, algorithms=["RS256"], audience=lms.issuer)
+    claims["kid"] = jwt.get_unverified_header(signed)["kid"]
+    return claims
+
+
+def take_quiz(
+    tool: ToolServer, session: requests.Session, location: str, wrong: Container[int] = frozenset()
+) -> int:
+    """Start the embedded quiz from the landing page and answer every question."""
+    token = pass_token(location)
+    set_id = int(re.search(r"/embed/sets/(\d+)", location).group(1))
+    response = session.post(
+        f"{tool.url}/embed/sets/{set_id}/quiz", data={"t": token}, headers={"Origin": tool.url}
+    )
+    while True:
+        assert response.status_code == 200, response.text
+        form = re.search(r'action="(/embed/attempts/(\d+)/items/\d+)"', response.text)
+        if form is None:
+            break
+        number = int(re.search(r"Question (\d+):", response.text).group(1))
+        answer = f"Wrong {number}" if number in wrong else f"Right {number}"
+        token = re.search(r'name="t" value="([^"]+)"', response.text).group(1)
+        response = session.post(
+            tool.url + form.group(1), data={"t": token, "answer": answer},
+            headers={"Origin": tool.url},
+        )  # fmt: skip
+        next_link = re.search(
+            r'href="(/embed/attempts/\d+/(?:items/\d+|result)\?t=[^"]+)"', response.text
+        )
+        response = session.get(tool.url + next_link.group(1).replace("&amp;", "&"))
+    assert "Your score" in response.text
+    return int(re.search(r"/embed/attempts/(\d+)/result", response.url).group(1))
+
+
+def run_worker(app: Any, *args: str) -> str:
+    """One `flask worker --once` run; its output."""
+    from quizapp.lti_cli import worker_command
+
+    result = app.test_cli_runner().invoke(worker_command, ["--once", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def sync_roster_as(tool: ToolServer, lms: FakePlatform, set_id: int, sub: str) -> requests.Response:
+    """Instructor ``sub`` launches into the set's link and asks for a roster sync (NRPS,
+    with an access token got by a client assertion signed with the tool's key)."""
+    from lti.platform_harness import INSTRUCTOR
+
+    teacher = requests.Session()
+    landed = launch(tool, lms, teacher, set_id=set_id, sub=sub, roles=INSTRUCTOR)
+    link_id = int(re.search(r"/lti/links/(\d+)", landed.headers["Location"]).group(1))
+    return teacher.post(
+        f"{tool.url}/lti/links/{link_id}/sync-roster",
+        data={"t": pass_token(landed.headers["Location"])}, headers={"Origin": tool.url},
+    )  # fmt: skip

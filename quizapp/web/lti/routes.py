@@ -106,7 +106,7 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 @bp.get("/jwks")
 def jwks() -> ResponseReturnValue:
     """quizapp's public keys (active and recently retired), for platforms to verify us."""
-    key = lti_keys.signing_key()
+    key = lti_keys.signing_key(settings().key_secrets)
     if key in db.session.new:
         db.session.commit()
     response = jsonify(lti_keys.jwks(settings().retired_key_days))
