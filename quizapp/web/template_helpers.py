@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 TYPE_LABELS = {
     "flashcard": "Flashcard", "mcq": "Multiple choice", "multi": "Multiple response",
@@ -42,15 +47,21 @@ RICH_ATTRIBUTES = {
 }
 
 
+@cache
+def _commonmark() -> MarkdownIt:
+    """One parser per process: building it costs twice what rendering a prompt does."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
+
+
 def rich(text: str | None, fmt: str | None = "plain") -> Markup:
     """Render a prompt in its format: HTML and Markdown are sanitised with nh3, plain escaped."""
     import nh3
 
     text = text or ""
     if fmt == "markdown":
-        from markdown_it import MarkdownIt
-
-        text, fmt = MarkdownIt("commonmark").render(text), "html"
+        text, fmt = _commonmark().render(text), "html"
     if fmt in ("html", "moodle"):
         if fmt == "moodle":  # Moodle's auto-format: line breaks are kept
             text = text.replace("\n", "<br>")
