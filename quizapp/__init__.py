@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -9,6 +10,20 @@ from typing import Any
 from flask import Flask
 
 from quizapp import config
+
+# Imported on first use rather than by create_app: they load pylti1p3 (with jwt, cryptography
+# and requests), bs4, markdown-it and genanki, about 0.5 s that most `flask` commands never
+# need. warm_up imports them so that a preloading server's workers share them from the fork.
+ON_DEMAND_MODULES = (
+    "quizapp.domain.articles.markup",
+    "quizapp.services.lti_ags",
+    "quizapp.services.lti_deep_link",
+    "quizapp.services.lti_keys",
+    "quizapp.services.lti_launch",
+    "quizapp.services.lti_nrps",
+    "quizapp.services.lti_platforms",
+    "genanki",
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -42,10 +57,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Do once, before serving, what the first requests would otherwise do in every worker:
-    configure the ORM mappers and compile every template. No database I/O (a preloading
-    server forks after this, and connections must not cross a fork)."""
+    import the on-demand modules, configure the ORM mappers and compile every template. No
+    database I/O (a preloading server forks after this, and connections must not cross a
+    fork)."""
     from sqlalchemy.orm import configure_mappers
 
+    for name in ON_DEMAND_MODULES:
+        importlib.import_module(name)
     configure_mappers()
     for name in app.jinja_env.list_templates():
         if name.endswith(".html"):
