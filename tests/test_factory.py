@@ -1,5 +1,6 @@
 """The application factory and its configuration cascade."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -22,6 +23,20 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_start_up_pauses_the_collector_then_freezes(monkeypatch, tmp_path):
+    """A production app loads with the collector paused, then freezes what it loaded; the
+    collector is running again afterwards, also when the app refuses to start."""
+    monkeypatch.setenv("QUIZAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x")
+    create_app()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+    assert gc.isenabled()
 
 
 def test_environment_overrides(monkeypatch):
