@@ -1,6 +1,8 @@
 """LTI and background-work commands (thin Click wrappers over the services).
 
-Register them with ``for command in LTI_COMMANDS: app.cli.add_command(command)``.
+Register them with ``for command in LTI_COMMANDS: app.cli.add_command(command)``. The LTI
+services load pylti1p3, which every other ``flask`` command would otherwise pay for at
+start-up: each command imports the ones it runs.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from flask.cli import with_appcontext
 
 from quizapp.extensions import db
 from quizapp.model_base import utcnow
-from quizapp.services import idempotency, jobs, lti_keys, lti_launch
-from quizapp.services import lti_platforms as platforms
+from quizapp.services import idempotency, jobs
+from quizapp.services.lti_common import LtiError, LtiSettings
 
 IDEMPOTENCY_KEEP_DAYS = 7
 
@@ -43,13 +45,16 @@ def lti_register_command(
     auth_audience: str | None,
 ) -> None:
     """Register (or update) an LMS as an LTI 1.3 platform."""
+    from quizapp.services import lti_keys
+    from quizapp.services import lti_platforms as platforms
+
     try:
         platform = platforms.register_platform(
             issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
             auth_token_url=auth_token_url, key_set_url=key_set_url,
             deployment_ids=deployment_ids, name=name, auth_audience=auth_audience,
         )  # fmt: skip
-    except platforms.LtiError as exc:
+    except LtiError as exc:
         raise click.ClickException(str(exc)) from exc
     lti_keys.signing_key(_key_secrets())
     db.session.commit()
@@ -58,7 +63,9 @@ def lti_register_command(
 
 def _key_secrets() -> tuple[str, ...]:
     """The secrets that encrypt quizapp's private keys (a clear error when none is set)."""
-    secrets = platforms.LtiSettings.from_config(current_app.config).key_secrets
+    from quizapp.services import lti_keys
+
+    secrets = LtiSettings.from_config(current_app.config).key_secrets
     if not secrets:
         raise click.ClickException(lti_keys.NO_CIPHER_MESSAGE)
     return secrets
@@ -73,6 +80,8 @@ def lti_keys_group() -> None:
 @with_appcontext
 def rotate_keys_command() -> None:
     """Start signing with a new key; the old one stays published for a while."""
+    from quizapp.services import lti_keys
+
     key = lti_keys.rotate(_key_secrets())
     db.session.commit()
     days = current_app.config.get("LTI_RETIRED_KEY_DAYS", 14)
@@ -83,6 +92,8 @@ def rotate_keys_command() -> None:
 @with_appcontext
 def list_keys_command() -> None:
     """Show every key, newest first."""
+    from quizapp.services import lti_keys
+
     keys, secrets = lti_keys.all_keys(), _key_secrets()
     if not keys:
         click.echo("no keys yet (one is made on first use, or run `lti-keys rotate`)")
@@ -97,6 +108,8 @@ def list_keys_command() -> None:
 def encrypt_keys_command() -> None:
     """Encrypt keys stored as plain PEM, and re-encrypt with the first secret of LTI_KEY_SECRET
     those an older secret protects (all or none; running it again changes nothing)."""
+    from quizapp.services import lti_keys
+
     report = lti_keys.encrypt_stored_keys(_key_secrets())
     db.session.commit()
     click.echo(
@@ -113,6 +126,8 @@ def encrypt_keys_command() -> None:
 @with_appcontext
 def lti_invite_command(base_url: str | None) -> None:
     """Print a dynamic registration URL to paste into an LMS."""
+    from quizapp.services import lti_platforms as platforms
+
     base = (base_url or current_app.config.get("LTI_BASE_URL") or "").rstrip("/")
     if not base:
         raise click.ClickException(
@@ -134,6 +149,8 @@ def lti_invite_command(base_url: str | None) -> None:
 @with_appcontext
 def worker_command(once: bool, max_jobs: int | None, interval: float) -> None:
     """Run background jobs (grade passback...) from the job outbox, with retries."""
+    from quizapp.services import lti_launch
+
     config = current_app.config
     worker_id = jobs.new_worker_id()
     policy = jobs.RetryPolicy.from_config(config)

@@ -1,9 +1,16 @@
 """The application factory and its configuration cascade."""
 
+import gc
+import os
+import subprocess
+import sys
+
 import pytest
 
 from quizapp import create_app
 from quizapp.config import normalise_database_url
+
+from support import REPO_ROOT
 
 
 def test_testing_config_is_applied(app):
@@ -16,6 +23,20 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_start_up_pauses_the_collector_then_freezes(monkeypatch, tmp_path):
+    """A production app loads with the collector paused, then freezes what it loaded; the
+    collector is running again afterwards, also when the app refuses to start."""
+    monkeypatch.setenv("QUIZAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "x")
+    create_app()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    monkeypatch.delenv("SECRET_KEY")
+    monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+    assert gc.isenabled()
 
 
 def test_environment_overrides(monkeypatch):
@@ -80,3 +101,27 @@ def test_proxy_fix_makes_forwarded_https_secure(tmp_path):
     )
     response = app.test_client().get("/healthz", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" in response.headers
+
+
+def test_start_up_leaves_heavy_libraries_to_first_use(tmp_path):
+    """Every `flask` command builds the app, so LTI, article markup and Anki export load on
+    first use; warm_up (a preloading server, before it forks) loads them all."""
+    code = (
+        "import sys\n"
+        "from quizapp import ON_DEMAND_MODULES, create_app, warm_up\n"
+        "app = create_app()\n"
+        "heavy = ('pylti1p3', 'bs4', 'markdown_it', 'genanki', *ON_DEMAND_MODULES)\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+        "warm_up(app)\n"
+        "print(sorted(name for name in heavy if name not in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(QUIZAPP_INSTANCE_PATH=str(tmp_path), SECRET_KEY="t")
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded_by_create_app, missed_by_warm_up = done.stdout.splitlines()
+    assert loaded_by_create_app == "[]"
+    assert missed_by_warm_up == "[]"

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from quizapp.extensions import db
 from quizapp.models import Attempt, AttemptMode, StudySet, User
-from quizapp.services import accounts, lti_ags, study
+from quizapp.services import accounts, study
 
 PASS_SALT = "quizapp-embed-pass-v1"  # noqa: S105 - a salt name, not a secret
 LEARNER_COOKIE_SALT = "quizapp-embed-learner-v1"
@@ -181,6 +181,9 @@ def start_quiz(embed_pass: EmbedPass, study_set: StudySet) -> tuple[Attempt, Emb
 
 def finish_quiz(attempt: Attempt) -> Attempt:
     """Finish the attempt and, in the same transaction, queue its grade passback."""
+    # Imported here: lti_ags loads pylti1p3, which nothing at start-up needs.
+    from quizapp.services import lti_ags
+
     study.finish_attempt(attempt)
     lti_ags.on_attempt_finished(attempt)
     return attempt

@@ -217,7 +217,7 @@ def default_handlers(config: Mapping[str, Any]) -> dict[str, Handler]:
     from functools import partial
 
     from quizapp.services import lti_ags
-    from quizapp.services.lti_platforms import LtiSettings
+    from quizapp.services.lti_common import LtiSettings
 
     settings = LtiSettings.from_config(config)
     return {lti_ags.AGS_SCORE: partial(lti_ags.send_score, settings=settings)}

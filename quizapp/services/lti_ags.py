@@ -19,7 +19,8 @@ from quizapp.extensions import db
 from quizapp.models import Attempt, Job, LtiPlatform, LtiResourceLink, StudySet
 from quizapp.services import jobs
 from quizapp.services.jobs import JobStatus, PermanentJobError
-from quizapp.services.lti_platforms import LtiSettings, http_session, registration_for
+from quizapp.services.lti_common import LtiSettings
+from quizapp.services.lti_platforms import http_session, registration_for
 from quizapp.services.sets import learner_items
 
 AGS_SCORE = "ags_score"

@@ -14,6 +14,7 @@ from pylti1p3.message_launch import MessageLaunch
 from quizapp.extensions import db
 from quizapp.models import StudySet
 from quizapp.services.lti_ags import score_maximum
+from quizapp.services.lti_common import LtiSettings
 from quizapp.services.lti_launch import (
     DbSessionService,
     LaunchRejected,
@@ -21,7 +22,7 @@ from quizapp.services.lti_launch import (
     RecordingCookies,
     live_record,
 )
-from quizapp.services.lti_platforms import DbToolConf, LtiSettings, http_session
+from quizapp.services.lti_platforms import DbToolConf, http_session
 
 SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 

@@ -51,11 +51,9 @@ from quizapp.models import (
     utcnow,
 )
 from quizapp.services import classes
+from quizapp.services.lti_common import LtiError, LtiSettings, PlatformError
 from quizapp.services.lti_platforms import (
     DbToolConf,
-    LtiError,
-    LtiSettings,
-    PlatformError,
     find_platform,
     http_session,
     platform_key_set,

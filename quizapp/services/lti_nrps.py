@@ -12,8 +12,8 @@ from pylti1p3.names_roles import NamesRolesProvisioningService
 from quizapp.extensions import db
 from quizapp.models import Course, Enrollment, LtiIdentity, LtiPlatform, LtiResourceLink
 from quizapp.services.lti_ags import connector_for
+from quizapp.services.lti_common import LtiError, LtiSettings, PlatformError
 from quizapp.services.lti_launch import ensure_enrollment, ensure_user, is_instructor
-from quizapp.services.lti_platforms import LtiError, LtiSettings, PlatformError
 
 
 @dataclass

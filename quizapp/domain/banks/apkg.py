@@ -6,6 +6,9 @@ note type, each ``_____`` gap turned into ``{{c1::answer}}``, ``{{c2::...}}``. N
 deck ids are derived from the title, and note GUIDs from the item content, so exporting the
 same set again updates the notes in Anki instead of duplicating them. Export only: quizapp
 does not read .apkg files (:func:`parse` raises ``BankError``).
+
+genanki (with PyYAML) is imported by the functions that write a package, not with this
+module: every ``flask`` command loads the bank formats, and only an export needs it.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import time
 import warnings
 import zipfile
 from collections.abc import Iterable
-from typing import Any
-
-import genanki
+from typing import TYPE_CHECKING, Any
 
 from .model import BLANK, BankError, BankItem, ParseResult, front_back
+
+if TYPE_CHECKING:
+    import genanki
 
 NAME = "apkg"
 EXTENSIONS = (".apkg",)
@@ -49,6 +53,8 @@ def stable_id(title: str, salt: str) -> int:
 
 def models(title: str) -> tuple[genanki.Model, genanki.Model]:
     """The Basic and Cloze note types for a deck title."""
+    import genanki
+
     basic = genanki.Model(
         stable_id(title, "basic"),
         "quizapp Basic",
@@ -105,6 +111,8 @@ def _tags(item: BankItem) -> list[str]:
 
 
 def _note(item: BankItem, basic: genanki.Model, cloze: genanki.Model) -> genanki.Note:
+    import genanki
+
     if item.type == "cloze":
         extra = " / ".join(item.answers[1:]) if item.prompt.count(BLANK) <= 1 else ""
         fields = [cloze_text(item), _field(extra)]
@@ -133,6 +141,8 @@ def dump(
     items: Iterable[BankItem | dict[str, Any]], *, title: str = "", timestamp: float | None = None
 ) -> bytes:
     """An .apkg with one deck named after the title."""
+    import genanki
+
     title = " ".join(title.split()) or "quizapp"
     basic, cloze = models(title)
     deck = genanki.Deck(stable_id(title, "deck"), title)

@@ -11,12 +11,17 @@ Launch flow, and why it survives blocked third-party cookies:
    without it, the token waits server-side while a page reads state and nonce back from
    that storage and posts them to ``/lti/launch/verify`` (same-origin only).
 3. The validated launch lands on an embed page with a signed pass instead of a session.
+
+The LTI services load pylti1p3 (and with it jwt, cryptography and requests), so each view
+imports the ones it calls: starting the app for a ``flask`` command does not load them, and
+a preloading server loads them before it forks (see ``quizapp.warm_up``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask import (
     abort,
@@ -37,11 +42,10 @@ from wtforms import ValidationError
 
 from quizapp.extensions import csrf, db, limiter
 from quizapp.models import Course, LtiResourceLink, StudySet, utcnow
-from quizapp.services import classes, lti_ags, lti_deep_link, lti_keys, lti_launch, lti_nrps
-from quizapp.services import lti_platforms as platforms
+from quizapp.services import classes
 from quizapp.services import sets as set_service
 from quizapp.services.embed import EmbedError, EmbedPass
-from quizapp.services.lti_platforms import LtiError, LtiSettings, ToolUrls
+from quizapp.services.lti_common import LtiError, LtiSettings, ToolUrls
 from quizapp.web.embed.routes import signer, to
 from quizapp.web.lti import bp
 from quizapp.web.lti.forms import ChooseSetForm, PlatformForm
@@ -53,6 +57,9 @@ from quizapp.web.security import (
     same_origin_post,
     set_frame_cookie,
 )
+
+if TYPE_CHECKING:
+    from quizapp.services.lti_launch import LaunchResult
 
 NO_CSRF = {"csrf": False}
 
@@ -80,6 +87,8 @@ def _sender_origins() -> list[str | None]:
 @bp.errorhandler(EmbedError)
 def lti_error(error: LtiError | EmbedError) -> ResponseReturnValue:
     """Every refusal is a page that says why, visible inside the LMS's frame."""
+    from quizapp.services import lti_platforms as platforms
+
     try:
         db.session.commit()  # keep what the refusal used up (a state, a nonce, a key set)
     except SQLAlchemyError:
@@ -106,6 +115,8 @@ def http_error(error: HTTPException) -> ResponseReturnValue:
 @bp.get("/jwks")
 def jwks() -> ResponseReturnValue:
     """quizapp's public keys (active and recently retired), for platforms to verify us."""
+    from quizapp.services import lti_keys
+
     key = lti_keys.signing_key(settings().key_secrets)
     if key in db.session.new:
         db.session.commit()
@@ -117,6 +128,8 @@ def jwks() -> ResponseReturnValue:
 @bp.get("/config")
 def config() -> ResponseReturnValue:
     """The tool configuration to paste into an LMS (the dynamic registration payload)."""
+    from quizapp.services import lti_platforms as platforms
+
     data = platforms.tool_configuration(tool_urls(), settings())
     data["quizapp"] = {
         "login_url": url_for("lti.login", _external=True),
@@ -137,6 +150,9 @@ def config() -> ResponseReturnValue:
 @limiter.limit(lti_login_limit)
 def login() -> ResponseReturnValue:
     """OIDC third-party login initiation from the LMS."""
+    from quizapp.services import lti_launch
+    from quizapp.services import lti_platforms as platforms
+
     params = request.values.to_dict()
     platform = platforms.find_platform(params.get("iss") or "", params.get("client_id"))
     allow_framing_by(
@@ -166,8 +182,10 @@ def login() -> ResponseReturnValue:
 @bp.get("/cookie-check")
 def cookie_check() -> ResponseReturnValue:
     """Did the state cookie come back? (Tells the login page whether cookies work here.)"""
+    from quizapp.services.lti_launch import STATE_COOKIE_PREFIX
+
     state = request.args.get("state", "")
-    ok = bool(state) and request.cookies.get(lti_launch.STATE_COOKIE_PREFIX + state) == state
+    ok = bool(state) and request.cookies.get(STATE_COOKIE_PREFIX + state) == state
     return jsonify(ok=ok)
 
 
@@ -175,6 +193,9 @@ def cookie_check() -> ResponseReturnValue:
 @csrf.exempt
 def launch() -> ResponseReturnValue:
     """The LMS posts the id_token here (form_post from the LMS's page)."""
+    from quizapp.services import lti_launch
+    from quizapp.services import lti_platforms as platforms
+
     allow_framing_by(_sender_origins())
     outcome = lti_launch.receive_launch(
         request.form,
@@ -193,6 +214,8 @@ def launch() -> ResponseReturnValue:
 @csrf.exempt
 def verify() -> ResponseReturnValue:
     """The launch page read state and nonce back from this browser's storage."""
+    from quizapp.services import lti_launch
+
     if not same_origin_post():
         abort(403, "This launch confirmation was sent from another site.")
     result = lti_launch.verify_launch(request.form, settings=settings())
@@ -200,13 +223,15 @@ def verify() -> ResponseReturnValue:
     return _land(result)
 
 
-def _land(result: lti_launch.LaunchResult) -> ResponseReturnValue:
+def _land(result: LaunchResult) -> ResponseReturnValue:
     """Send a validated launch where it belongs, carrying a pass instead of a session."""
+    from quizapp.services.lti_launch import DEEP_LINKING
+
     embed_pass = EmbedPass(
         set_id=result.set_id, user_id=result.user_id, link_id=result.link_id, sub=result.sub,
         instructor=result.instructor, launch_id=result.launch_id, origins=tuple(result.origins),
     )  # fmt: skip
-    if result.message_type == lti_launch.DEEP_LINKING:
+    if result.message_type == DEEP_LINKING:
         return redirect(to("lti.deep_link", embed_pass))
     if result.instructor and result.link_id:
         return redirect(to("lti.link_page", embed_pass, link_id=result.link_id))
@@ -259,6 +284,8 @@ def _back_to_link(
 @bp.get("/links/<int:link_id>")
 def link_page(link_id: int) -> ResponseReturnValue:
     """The instructor's view of a link: its set, its roster, its grade passback."""
+    from quizapp.services import lti_ags
+
     link, embed_pass = _link_for_instructor(link_id)
     study_set = db.session.get(StudySet, link.set_id) if link.set_id else None
     preview = None
@@ -296,6 +323,8 @@ def choose_set(link_id: int) -> ResponseReturnValue:
 @csrf.exempt
 def sync_roster(link_id: int) -> ResponseReturnValue:
     """Names and Role Provisioning: bring the course's roster into its quizapp class."""
+    from quizapp.services import lti_nrps
+
     link, embed_pass = _link_for_instructor(link_id, post=True)
     report = lti_nrps.sync_roster(link, settings())
     db.session.commit()
@@ -310,6 +339,8 @@ def sync_roster(link_id: int) -> ResponseReturnValue:
 @csrf.exempt
 def retry_grades(link_id: int) -> ResponseReturnValue:
     """Send failed and waiting scores again now."""
+    from quizapp.services import lti_ags
+
     link, embed_pass = _link_for_instructor(link_id, post=True)
     count = lti_ags.retry_failed(link)
     db.session.commit()
@@ -335,6 +366,8 @@ def _deep_link_pass(*, post: bool = False) -> EmbedPass:
 @bp.get("/deep-link")
 def deep_link() -> ResponseReturnValue:
     """The set picker shown when an instructor adds quizapp to a course."""
+    from quizapp.services import lti_deep_link
+
     embed_pass = _deep_link_pass()
     dl_settings = lti_deep_link.settings_of(str(embed_pass.launch_id), settings())
     return render_template(
@@ -349,6 +382,8 @@ def deep_link() -> ResponseReturnValue:
 @csrf.exempt
 def deep_link_respond() -> ResponseReturnValue:
     """Answer the LMS with a resource link (and line item) for the chosen set."""
+    from quizapp.services import lti_deep_link
+
     embed_pass = _deep_link_pass(post=True)
     form = ChooseSetForm(meta=NO_CSRF)
     study_set = db.session.get(StudySet, form.set_id.data) if form.validate() else None
@@ -372,6 +407,9 @@ def register() -> ResponseReturnValue:
     It takes a single-use invite an admin made (the admin page or `lti-invite`), not the
     admin's session: a GET that changes things must not be triggerable by a link alone.
     """
+    from quizapp.services import lti_launch
+    from quizapp.services import lti_platforms as platforms
+
     config = current_app.config
     openid_configuration = request.args.get("openid_configuration", "")
     invite = request.args.get("invite", "")
@@ -402,6 +440,8 @@ def register() -> ResponseReturnValue:
 @bp.route("/platforms", methods=("GET", "POST"))
 def platforms_page() -> ResponseReturnValue:
     """Admins: the registered LMSs, a form to add one, and the URLs to give an LMS."""
+    from quizapp.services import lti_platforms as platforms
+
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     if not current_user.is_admin:
