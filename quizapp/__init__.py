@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from quizapp import config
+from quizapp import config, gc_pause
 
 # Imported on first use rather than by create_app: they load pylti1p3 (with jwt, cryptography
 # and requests), bs4, markdown-it and genanki, about 0.5 s that most `flask` commands never
@@ -89,15 +89,10 @@ def collected_once_then_frozen() -> Iterator[None]:
     command), only for freeze_startup_objects to set them aside. This is the pattern the
     ``gc.freeze`` documentation gives: disable early, freeze when loaded.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_pause.paused():
         yield
         # Still paused: no automatic collection gets to walk it all first.
         freeze_startup_objects()
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def register_proxy_fix(app: Flask) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from quizapp import gc_pause
 from quizapp.domain import banks
 from quizapp.extensions import db
 from quizapp.models import Item, ItemStatus, PendingImport, SetStatus, StudySet, User
@@ -112,7 +113,9 @@ def import_bank(
     are skipped only when ``accept_unsupported`` (the instructor confirmed the preview).
     The caller commits; on an exception it must roll back.
     """
-    result, preview = parse(data, filename=filename, fmt=fmt)
+    # Parsing and the rows allocate per question, in bulk: no collector passes meanwhile.
+    with gc_pause.paused():
+        result, preview = parse(data, filename=filename, fmt=fmt)
     if preview.problems:
         raise ImportRejected(
             f"{len(preview.problems)} problem(s) in {filename or 'the file'}; nothing was imported",
@@ -132,13 +135,14 @@ def import_bank(
         or 0
     ) + 1
     status = ItemStatus.PUBLISHED if publish else ItemStatus.APPROVED
-    rows = [
-        _row(study_set.id, start + n, item.to_item_dict(), status)
-        for n, item in enumerate(result.items)
-    ]
-    # One executemany on the table (not the ORM's bulk insert, which batches by a few rows):
-    # a 10,000-question bank is one statement, not 10,000 flushes.
-    db.session.execute(Item.__table__.insert(), rows)
+    with gc_pause.paused():
+        rows = [
+            _row(study_set.id, start + n, item.to_item_dict(), status)
+            for n, item in enumerate(result.items)
+        ]
+        # One executemany on the table (not the ORM's bulk insert, which batches by a few
+        # rows): a 10,000-question bank is one statement, not 10,000 flushes.
+        db.session.execute(Item.__table__.insert(), rows)
     if publish:
         study_set.status = SetStatus.PUBLISHED
     db.session.flush()
