@@ -19,6 +19,8 @@ def test_testing_config_is_applied(app):
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch, tmp_path):
+    # An empty instance folder: the checkout's own may hold the key `flask setup` wrote.
+    monkeypatch.setenv("QUIZAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
