@@ -105,21 +105,40 @@ def test_queries_per_page_do_not_grow_with_items_or_learners(app, client, page):
     )
 
 
-def test_a_new_question_page_costs_four_statements(app, client, backend):
-    """The hottest learner page: the signed-in user, the attempt with its question and set
-    (one statement), the answered ids; plus SQLite's BEGIN. Each statement more is CPU on
-    every page view of every quiz."""
+def _signed_in_practice_attempt(app, client):
+    """A learner of a three-question set, signed in, with a new practice attempt."""
     set_id, _course_id, _teacher = _world(app, 3, 1)
     with app.app_context():
         learner = db.session.scalar(sa.select(User).where(User.username == "l3-0"))
         attempt = study.start_attempt(learner, db.session.get(StudySet, set_id), "practice")
         db.session.commit()
         attempt_id, first_item = attempt.id, attempt.item_ids[0]
+        answer = db.session.get(Item, first_item).answers[0]
     _login(client, app, "l3-0")
+    return f"/attempts/{attempt_id}/items/{first_item}", answer
+
+
+def test_a_new_question_page_costs_four_statements(app, client, backend):
+    """The hottest learner page: the signed-in user, the attempt with its question and set
+    (one statement), the answered ids; plus SQLite's BEGIN. Each statement more is CPU on
+    every page view of every quiz."""
+    url, _answer = _signed_in_practice_attempt(app, client)
     statements = []
     with count_queries(app, statements):
-        response = client.get(f"/attempts/{attempt_id}/items/{first_item}")
+        response = client.get(url)
     assert response.status_code == 200
     assert "Set 3" in response.get_data(as_text=True)  # the set's title, shown on the page
     budget = 4 if backend == "sqlite" else 3
     assert len(statements) <= budget, "\n".join(statements)
+
+
+def test_an_answer_post_does_not_read_the_set(app, client, backend):
+    """An answer POST redirects: the user, the attempt with its question, the insert (plus
+    SQLite's BEGIN and the switch to a write transaction). The set's row is not read."""
+    url, answer = _signed_in_practice_attempt(app, client)
+    statements = []
+    with count_queries(app, statements):
+        response = client.post(url, data={"answer": answer})
+    assert response.status_code == 302
+    assert not any("study_set" in s for s in statements), "\n".join(statements)
+    assert len(statements) <= (4 if backend == "sqlite" else 3), "\n".join(statements)

@@ -259,3 +259,41 @@ def test_the_result_of_a_long_attempt_comes_in_pages(client, app):
     assert "Questions 101–120 of 120" in last and '<ol class="results" start="101">' in last
     assert last.count('<li class="wrong">') == 20 and 'rel="next"' not in last
     assert client.get(f"/attempts/{attempt_id}/result?page=99").get_data(as_text=True) == last
+
+
+def test_answer_and_rating_need_the_pages_csrf_token(client, app, seeded):
+    """The answer and rating forms carry no CSRF field of their own: the app-wide check
+    must refuse a complete, valid post without the token, and store nothing."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get(f"/sets/{seeded}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    started = client.post(
+        f"/sets/{seeded}/attempts", data={"mode": "practice", "csrf_token": token}
+    )
+    attempt_id = int(re.search(r"/attempts/(\d+)", started.headers["Location"]).group(1))
+    with app.app_context():
+        item_id = db.session.get(Attempt, attempt_id).item_ids[0]
+    item = next(i for i in _items(app, seeded) if i.id == item_id)
+    question = client.get(f"/attempts/{attempt_id}/items/{item_id}").get_data(as_text=True)
+    card_page = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    card_id = int(re.search(r"/flashcards/(\d+)", card_page).group(1))
+    answer_url = f"/attempts/{attempt_id}/items/{item_id}"
+    rating_url = f"/sets/{seeded}/flashcards/{card_id}"
+    rating = {"rating": "3", "reps": "0"}
+
+    assert client.post(answer_url, data=_correct_form(item)).status_code == 400
+    assert client.post(rating_url, data=rating).status_code == 400
+    forged = {"csrf_token": "forged"}
+    assert client.post(answer_url, data={**_correct_form(item), **forged}).status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 0
+
+    for url, form, html in ((answer_url, _correct_form(item), question),
+                            (rating_url, rating, card_page)):  # fmt: skip
+        page_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        posted = client.post(url, data={**form, "csrf_token": page_token.group(1)})
+        assert posted.status_code == 302, posted.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Response)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1

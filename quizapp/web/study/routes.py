@@ -140,22 +140,22 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
 
 
 @cache
-def _attempt_item_query() -> sa.Select:
-    # The ON clause names the item, so the two primary-key lookups are one statement; the
-    # set comes along because the question page shows its title (a lazy load cost a query).
-    return (
-        sa.select(Attempt, Item)
-        .join(Item, Item.id == sa.bindparam("item_id"))
-        .join(Attempt.study_set)
-        .options(contains_eager(Attempt.study_set))
-        .where(Attempt.id == sa.bindparam("attempt_id"))
-    )
+def _attempt_item_query(with_set: bool) -> sa.Select:
+    # The ON clause names the item, so the two primary-key lookups are one statement. The
+    # question page shows the set's title, so it comes along there (a lazy load cost a
+    # query); an answer POST redirects and never reads it, so it skips the join.
+    query = sa.select(Attempt, Item).join(Item, Item.id == sa.bindparam("item_id"))
+    if with_set:
+        query = query.join(Attempt.study_set).options(contains_eager(Attempt.study_set))
+    return query.where(Attempt.id == sa.bindparam("attempt_id"))
 
 
-def get_attempt_item_or_404(attempt_id: int, item_id: int) -> tuple[Attempt, Item]:
+def get_attempt_item_or_404(
+    attempt_id: int, item_id: int, *, with_set: bool = True
+) -> tuple[Attempt, Item]:
     """An attempt of the current user and one of its questions, read in one query."""
     row = db.session.execute(
-        _attempt_item_query(), {"attempt_id": attempt_id, "item_id": item_id}
+        _attempt_item_query(with_set), {"attempt_id": attempt_id, "item_id": item_id}
     ).first()
     if row is None or not current_user.is_authenticated or row[0].user_id != current_user.id:
         abort(404)
@@ -168,7 +168,7 @@ def get_attempt_item_or_404(attempt_id: int, item_id: int) -> tuple[Attempt, Ite
 @bp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=("GET", "POST"))
 def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
     """Show one question; POST records the answer exactly once."""
-    attempt, item = get_attempt_item_or_404(attempt_id, item_id)
+    attempt, item = get_attempt_item_or_404(attempt_id, item_id, with_set=request.method != "POST")
     form = answer_form(item, _choice_order(attempt, item))
     if form.validate_on_submit():
         try:
