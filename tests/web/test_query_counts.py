@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp.extensions import db
-from quizapp.models import Attempt, Item, StudySet, User
+from quizapp.models import Attempt, Item, ReviewLog, StudySet, User
 from quizapp.services import banks, classes, study
 
 
@@ -142,3 +142,28 @@ def test_an_answer_post_does_not_read_the_set(app, client, backend):
     assert response.status_code == 302
     assert not any("study_set" in s for s in statements), "\n".join(statements)
     assert len(statements) <= (4 if backend == "sqlite" else 3), "\n".join(statements)
+
+
+def test_a_first_rating_costs_one_read_of_the_card_and_two_inserts(app, client, backend):
+    """A rating POST: the user, the card with its set's visibility (one statement), the
+    card state and its review-log row (plus SQLite's BEGIN). A lazy load of a column the
+    lookup left out would show up here as one statement more."""
+    with app.app_context():
+        study_set = StudySet(title="Cards", status="published")
+        db.session.add_all([study_set, User(username="rater")])
+        db.session.flush()
+        card = Item(set_id=study_set.id, uid="c1", type="flashcard", status="published",
+                    prompt="Front", back="Back")  # fmt: skip
+        db.session.add(card)
+        db.session.commit()
+        set_id, card_id = study_set.id, card.id
+    _login(client, app, "rater")
+    statements = []
+    with count_queries(app, statements):
+        response = client.post(
+            f"/sets/{set_id}/flashcards/{card_id}", data={"rating": "3", "reps": "0"}
+        )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
+    assert len(statements) <= (5 if backend == "sqlite" else 4), "\n".join(statements)
