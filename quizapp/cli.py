@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -174,6 +175,7 @@ def import_bank_command(
             set_name=set_name,
             accept_unsupported=accept_unsupported,
             publish=publish,
+            on_warning=None if as_json else lambda w: _echo_warning(file, w),
         )
     except bank_service.ImportRejected as exc:
         db.session.rollback()
@@ -198,6 +200,12 @@ def _echo_preview(preview: bank_service.Preview, file: Path, as_json: bool) -> N
     click.echo(f"{file}: {preview.format}, {len(preview.items)} items")
     for problem in preview.problems + preview.unsupported:
         click.echo(f"{file}:{problem['line']}: {problem['message']}")
+    for warning in preview.warnings:
+        _echo_warning(file, warning)
+
+
+def _echo_warning(file: Path, warning: dict[str, Any]) -> None:
+    click.echo(f"{file}:{warning['line']}: warning: {warning['message']}", err=True)
 
 
 def _owner(username: str | None) -> User | None:

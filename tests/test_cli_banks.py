@@ -212,3 +212,19 @@ def test_setup_loads_bundled_banks_idempotently(tmp_path):
     assert len(_items(app, "capitals")) == 3
     with app.app_context():
         db.engine.dispose()
+
+
+def test_import_warns_on_stderr_when_nothing_can_be_answered(app, runner, tmp_path):
+    notes = tmp_path / "notes.gift"
+    notes.write_text("Reading notes\n\nThe summit ended without an agreement.\n")
+    dry = runner.invoke(args=["import-bank", str(notes), "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    [warning] = json.loads(dry.stdout)["warnings"]
+    assert warning["line"] == 1 and "nothing in this file can be answered" in warning["message"]
+    done = runner.invoke(args=["import-bank", str(notes), "--set", "Notes"])
+    assert done.exit_code == 0, done.output
+    assert f"{notes}:1: warning: nothing in this file can be answered" in done.stderr
+    assert "Imported 2 items" in done.stdout  # a warning, not a refusal
+    quiet = tmp_path / "quiz.gift"
+    quiet.write_text(GOOD_GIFT)
+    assert "warning" not in runner.invoke(args=["import-bank", str(quiet)]).stderr

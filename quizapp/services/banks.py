@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ class Preview:
     problems: list[dict[str, Any]] = field(default_factory=list)
     unsupported: list[dict[str, Any]] = field(default_factory=list)
     title: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +34,7 @@ class Preview:
             "items": self.items,
             "problems": self.problems,
             "unsupported": self.unsupported,
+            "warnings": self.warnings,
         }
 
     @property
@@ -71,6 +74,7 @@ def parse(
         problems=[_problem(p) for p in result.problems],
         unsupported=[_problem(p) for p in result.unsupported],
         title=result.title,
+        warnings=[_problem(p) for p in result.warnings],
     )
     return result, preview
 
@@ -106,11 +110,14 @@ def import_bank(
     set_name: str | None = None,
     accept_unsupported: bool = False,
     publish: bool = False,
+    on_warning: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[StudySet, int]:
     """Import every item of a bank into a set, or nothing at all.
 
     A malformed question anywhere rejects the whole file. Questions of unsupported types
     are skipped only when ``accept_unsupported`` (the instructor confirmed the preview).
+    ``on_warning`` hears the preview's warnings (the file imports anyway): a caller with
+    no preview step, such as the CLI, can still tell its user.
     The caller commits; on an exception it must roll back.
     """
     # Parsing and the rows allocate per question, in bulk: no collector passes meanwhile.
@@ -128,6 +135,8 @@ def import_bank(
         )
     if not result.items:
         raise ImportRejected(f"no questions found in {filename or 'the file'}")
+    for warning in preview.warnings if on_warning else ():
+        on_warning(warning)
     title = result.title or _title_from(filename)
     study_set = _target_set(owner, set_name, title)
     start = (

@@ -179,3 +179,13 @@ def test_uploads_are_rate_limited_per_user(tmp_path):
     assert 429 not in codes[:2] and codes[2] == 429
     with app.app_context():
         db.engine.dispose()
+
+
+def test_preview_warns_when_nothing_in_the_upload_can_be_answered(client, app, teacher):
+    notes = b"Reading notes\n\nThe summit ended without an agreement.\n"
+    preview = _upload(client, notes, "notes.gift")
+    page = client.get(preview.headers["Location"]).get_data(as_text=True)
+    assert "Check before importing" in page
+    assert "nothing in this file can be answered" in page
+    good = client.get(_upload(client, GIFT, "capitals.gift").headers["Location"])
+    assert "Check before importing" not in good.get_data(as_text=True)

@@ -149,7 +149,35 @@ def parse_bank(data: bytes, fmt: str | None = None, filename: str | None = None)
     else:
         result = module.parse(data)
     result.format = fmt
+    result.warnings = warnings_for(result)
     return result
+
+
+# How each format writes a question's answers, for the warning about a file without any.
+_ANSWER_SYNTAX = {
+    "gift": "in GIFT a question ends with its answers in braces: What is 2+2? {=4 ~3}",
+}
+
+
+def warnings_for(result: ParseResult) -> list[Problem]:
+    """What is importable but probably a mistake: a file in which nothing can be answered.
+
+    GIFT reads any text without braces as a description (Moodle does the same), so the
+    wrong file - notes, an article, a bank in another format - parses without a single
+    problem into a set of questions that ask nothing. The preview says so before import.
+    """
+    if not result.items or any(item.type != "description" for item in result.items):
+        return []
+    count = len(result.items)
+    message = (
+        f"nothing in this file can be answered: {'its' if count == 1 else 'all'} {count} "
+        f"block{'' if count == 1 else 's'} would be imported as description text worth no "
+        "points. Is this the right file?"
+    )
+    syntax = _ANSWER_SYNTAX.get(result.format)
+    if syntax:
+        message += f" ({syntax})"
+    return [Problem(result.items[0].line or 1, message)]
 
 
 def _as_items(items: Iterable[BankItem | dict[str, Any]]) -> list[BankItem]:

@@ -282,6 +282,8 @@ class ParseResult:
     problems: list[Problem] = field(default_factory=list)
     unsupported: list[Problem] = field(default_factory=list)
     title: str | None = None
+    # Importable, but probably not what the instructor meant (see banks.warnings_for).
+    warnings: list[Problem] = field(default_factory=list)
 
 
 # -- helpers shared by the format modules ----------------------------------------------------

@@ -360,6 +360,10 @@ SCHEMAS: dict[str, Schema] = {
             ),
             "problems": array(PROBLEM),
             "unsupported": array(PROBLEM),
+            "warnings": array(
+                PROBLEM,
+                description="Importable but probably a mistake, e.g. nothing can be answered",
+            ),
         }
     ),
     "ConfirmImport": obj({"accept_unsupported": {"type": "boolean", "default": False}}, []),

@@ -92,3 +92,29 @@ def test_can_export():
     multi = {"type": "multi", "prompt": "?", "choices": ["a", "b"], "answers": ["a", "b"]}
     assert can_export(multi, "gift") and not can_export(multi, "aiken")
     assert file_extension("moodle_xml") == ".xml"
+
+
+NOTES = b"""Meeting notes, week 3
+
+The summit ended without an agreement. Both sides said talks would go on.
+
+Next steps: read chapter 4 before Monday.
+"""
+
+
+def test_a_gift_file_with_nothing_to_answer_is_flagged_not_refused():
+    """Plain text is valid GIFT (every block a description), so the wrong file would
+    import without a problem: the warning is what tells the instructor."""
+    result = parse_bank(NOTES, fmt="gift", filename="notes.txt")
+    assert [item.type for item in result.items] == ["description"] * 3
+    assert result.problems == [] and result.unsupported == []
+    [warning] = result.warnings
+    assert warning.line == 1
+    assert "all 3 blocks" in warning.message and "{=4 ~3}" in warning.message
+
+
+def test_a_bank_with_one_real_question_among_descriptions_has_no_warning():
+    bank = NOTES + b"\n::Q::What ended without an agreement? {=The summit ~The week}\n"
+    result = parse_bank(bank, fmt="gift")
+    assert sorted({item.type for item in result.items}) == ["description", "mcq"]
+    assert result.warnings == []
