@@ -6,7 +6,8 @@ Run: python bench/bench_cli_import.py [--questions N] [--db sqlite|postgresql|bo
 Without --database-url a fresh database is made for each backend (a SQLite file, or the
 PostgreSQL database quizapp_bench_import, dropped afterwards). For each it reports:
   * the CLI: `flask import-bank FILE --set ... --yes` wall clock (interpreter and app start-up
-    included);
+    included), best and median of --repeat runs, with Python's bytecode cache on (unless
+    --no-bytecode-cache: this sandbox sets PYTHONDONTWRITEBYTECODE=1);
   * in-process: quizapp.services.banks.import_bank(...) + commit inside an app context, best
     and median of --repeat runs (each into a new set), split into parse and database time;
   * all or nothing: the same bank with one malformed question at the end is refused by the
@@ -32,6 +33,10 @@ from bench_gift_import import make_gift  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"sqlite": 3.0, "postgresql": 5.0}
 PG_DATABASE = "quizapp_bench_import"
+BYTECODE = {
+    False: "bytecode cached, as Python does by default",
+    True: "no bytecode cache: every module compiled at every start",
+}
 BROKEN = b"\n\n::Broken::This question never closes {=yes ~no\n"
 
 
@@ -103,6 +108,10 @@ def in_process(env: dict[str, str], data: bytes, repeat: int) -> dict[str, float
 
 def bench(kind: str, args: argparse.Namespace, tmp: Path) -> bool:
     env = dict(os.environ, QUIZAPP_INSTANCE_PATH=str(tmp / kind), SECRET_KEY="bench")
+    if not args.no_bytecode_cache:
+        # Python's default, and what an installed app has: modules compiled once, not on
+        # every start (this sandbox sets PYTHONDONTWRITEBYTECODE=1 for everything).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     (tmp / kind).mkdir()
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
@@ -116,13 +125,17 @@ def bench(kind: str, args: argparse.Namespace, tmp: Path) -> bool:
     data = make_gift(args.questions)
     bank = tmp / kind / "big.gift"
     bank.write_bytes(data)
-    quiet()
-    start = time.perf_counter()
-    done = flask(["import-bank", str(bank), "--set", "Benchmark bank", "--yes"], env)
-    cli = time.perf_counter() - start
+    runs = []
+    for _ in range(args.repeat):
+        quiet()
+        start = time.perf_counter()
+        done = flask(["import-bank", str(bank), "--set", "Benchmark bank", "--yes"], env)
+        runs.append(time.perf_counter() - start)
+    cli = min(runs)
     print(f"[{kind}] {done.stdout.strip()}")
-    print(f"[{kind}] CLI import-bank of {args.questions} questions: {cli:.2f} s wall clock "
-          "(including interpreter and app start-up)")  # fmt: skip
+    print(f"[{kind}] CLI import-bank of {args.questions} questions: best {cli:.2f} s, median "
+          f"{statistics.median(runs):.2f} s wall clock over {len(runs)} runs (including "
+          f"interpreter and app start-up; {BYTECODE[args.no_bytecode_cache]})")  # fmt: skip
     before = count_items(env)
     broken = tmp / kind / "broken.gift"
     broken.write_bytes(data + BROKEN)
@@ -166,7 +179,12 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=10_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--database-url", help="use this (empty) database instead")
-    parser.add_argument("--repeat", type=int, default=3, help="in-process runs")
+    parser.add_argument("--repeat", type=int, default=3, help="CLI runs and in-process runs")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE from the environment (every start recompiles)",
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     if args.database_url:
