@@ -6,6 +6,7 @@ import secrets
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from quizapp.extensions import db
 from quizapp.models import Role, User
@@ -22,11 +23,17 @@ def _user_by_id() -> sa.Select:
 
 
 def load_user(identity: str) -> User | None:
-    """Flask-Login loader: ``id:session_version``, rejecting sessions from before a bump."""
+    """Flask-Login loader: ``id:session_version``, rejecting sessions from before a bump.
+
+    A view that already read this user's row in its own query (the question page reads
+    the attempt with its owner) has it in the session's identity map: no second SELECT.
+    """
     user_id, _, version = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.scalar(_user_by_id(), {"id": int(user_id)})
+    user = db.session.identity_map.get(Session.identity_key(User, int(user_id)))
+    if user is None:
+        user = db.session.scalar(_user_by_id(), {"id": int(user_id)})
     if user is None or str(user.session_version) != version:
         return None
     return user

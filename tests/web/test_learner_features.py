@@ -203,12 +203,8 @@ def test_delete_account_removes_everything(client, app, seeded, auth):
         assert db.session.scalar(sa.select(sa.func.count(Attempt.id))) == 0
 
 
-def test_password_change_signs_out_other_sessions(app, client, auth):
-    _signed_in(auth)
-    other = app.test_client()
-    other.post("/auth/login", data={"username": "lena", "password": "password123"})
-    assert "lena" in other.get("/").get_data(as_text=True)
-    changed = client.post(
+def _change_password(client):
+    return client.post(
         "/auth/account",
         data={
             "password-current": "password123",
@@ -217,9 +213,35 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
             "password-submit": "Change password",
         },
     )
+
+
+def test_password_change_signs_out_other_sessions(app, client, auth):
+    _signed_in(auth)
+    other = app.test_client()
+    other.post("/auth/login", data={"username": "lena", "password": "password123"})
+    assert "lena" in other.get("/").get_data(as_text=True)
+    changed = _change_password(client)
     assert changed.status_code in (302, 303)
     assert "lena" in client.get("/").get_data(as_text=True)
     assert "lena" not in other.get("/").get_data(as_text=True)
+
+
+def test_a_signed_out_session_cannot_answer_its_own_attempt(app, client, seeded, auth):
+    """The question page reads the attempt with its owner's row and the session loader
+    reuses that row: a session from before a password change must still be refused."""
+    _signed_in(auth)
+    other = app.test_client()
+    other.post("/auth/login", data={"username": "lena", "password": "password123"})
+    attempt_id = _attempt_id(other.post(f"/sets/{seeded}/attempts", data={"mode": "practice"}))
+    item = _first_item(app, attempt_id)
+    url = f"/attempts/{attempt_id}/items/{item.id}"
+    assert other.get(url).status_code == 200
+    _change_password(client)
+    assert other.get(url).status_code == 404
+    assert other.post(url, data=_wrong(item)).status_code == 404
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Response.id))) == 0
+    assert client.get(url).status_code == 200  # the session that changed it still works
 
 
 def test_study_settings_are_validated_and_saved(app, client, auth):

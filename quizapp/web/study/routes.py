@@ -142,9 +142,16 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
 @cache
 def _attempt_item_query(with_set: bool) -> sa.Select:
     # The ON clause names the item, so the two primary-key lookups are one statement. The
-    # question page shows the set's title, so it comes along there (a lazy load cost a
-    # query); an answer POST redirects and never reads it, so it skips the join.
-    query = sa.select(Attempt, Item).join(Item, Item.id == sa.bindparam("item_id"))
+    # attempt's owner comes along: when it is the signed-in learner (the only case that
+    # gets past the check below) the session loader finds the row in the identity map
+    # instead of querying it again. The question page shows the set's title, so it comes
+    # along there (a lazy load cost a query); an answer POST never reads it.
+    query = (
+        sa.select(Attempt, Item, User)
+        .select_from(Attempt)
+        .join(Item, Item.id == sa.bindparam("item_id"))
+        .join(User, User.id == Attempt.user_id)
+    )
     if with_set:
         query = query.join(Attempt.study_set).options(contains_eager(Attempt.study_set))
     return query.where(Attempt.id == sa.bindparam("attempt_id"))
@@ -159,7 +166,7 @@ def get_attempt_item_or_404(
     ).first()
     if row is None or not current_user.is_authenticated or row[0].user_id != current_user.id:
         abort(404)
-    attempt, item = row
+    attempt, item, _owner = row
     if item_id not in attempt.item_ids:
         abort(404)
     return attempt, item
