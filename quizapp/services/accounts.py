@@ -22,18 +22,26 @@ def _user_by_id() -> sa.Select:
     return sa.select(User).where(User.id == sa.bindparam("id"))
 
 
+def user_id_of(identity: str | None) -> int | None:
+    """The user id in a session identity (``id:session_version``), if it has one."""
+    user_id = (identity or "").partition(":")[0]
+    return int(user_id) if user_id.isdigit() else None
+
+
 def load_user(identity: str) -> User | None:
     """Flask-Login loader: ``id:session_version``, rejecting sessions from before a bump.
 
-    A view that already read this user's row in its own query (the question page reads
-    the attempt with its owner) has it in the session's identity map: no second SELECT.
+    A view that already read this user's row in its own query (quizapp.web.signed_in;
+    the question page reads the attempt with its owner) has it in the session's identity
+    map: no second SELECT.
     """
-    user_id, _, version = identity.partition(":")
-    if not user_id.isdigit():
+    user_id = user_id_of(identity)
+    if user_id is None:
         return None
-    user = db.session.identity_map.get(Session.identity_key(User, int(user_id)))
+    user = db.session.identity_map.get(Session.identity_key(User, user_id))
     if user is None:
-        user = db.session.scalar(_user_by_id(), {"id": int(user_id)})
+        user = db.session.scalar(_user_by_id(), {"id": user_id})
+    version = identity.partition(":")[2]
     if user is None or str(user.session_version) != version:
         return None
     return user

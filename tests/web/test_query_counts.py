@@ -147,9 +147,9 @@ def test_an_answer_post_does_not_read_the_set(app, client, backend):
 
 
 def test_a_first_rating_costs_one_read_of_the_card_and_two_inserts(app, client, backend):
-    """A rating POST: the user, the card with its set's visibility (one statement), the
-    card state and its review-log row (plus SQLite's BEGIN). A lazy load of a column the
-    lookup left out would show up here as one statement more."""
+    """A rating POST: the card with its set's visibility and the signed-in user (one
+    statement), the card state and its review-log row (plus SQLite's BEGIN). A lazy load
+    of a column the lookup left out would show up here as one statement more."""
     with app.app_context():
         study_set = StudySet(title="Cards", status="published")
         db.session.add_all([study_set, User(username="rater")])
@@ -168,4 +168,27 @@ def test_a_first_rating_costs_one_read_of_the_card_and_two_inserts(app, client, 
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
-    assert len(statements) <= (5 if backend == "sqlite" else 4), "\n".join(statements)
+    assert len(statements) <= (4 if backend == "sqlite" else 3), "\n".join(statements)
+    assert not any(s.startswith("SELECT user.") for s in statements), "a query of its own"
+
+
+def test_the_flashcard_page_reads_the_user_with_the_set(app, client, backend):
+    """The page a start storm opens: the set with the signed-in user, then the card queue
+    and the due counts. The user has no query of its own."""
+    with app.app_context():
+        study_set = StudySet(title="Cards", status="published")
+        db.session.add_all([study_set, User(username="rater")])
+        db.session.flush()
+        db.session.add(
+            Item(set_id=study_set.id, uid="c1", type="flashcard", status="published",
+                 prompt="Front", back="Back")
+        )  # fmt: skip
+        db.session.commit()
+        set_id = study_set.id
+    _login(client, app, "rater")
+    statements = []
+    with count_queries(app, statements):
+        response = client.get(f"/sets/{set_id}/flashcards")
+    assert response.status_code == 200 and "Front" in response.get_data(as_text=True)
+    assert not any(s.startswith("SELECT user.") for s in statements), "\n".join(statements)
+    assert len(statements) <= (6 if backend == "sqlite" else 5), "\n".join(statements)

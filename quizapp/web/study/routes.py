@@ -26,6 +26,7 @@ from quizapp.models import (
     User,
 )
 from quizapp.services import accounts, classes, progress, sets, study
+from quizapp.web.signed_in import first_with_signed_in_user, with_signed_in_user
 from quizapp.web.study import bp
 from quizapp.web.study.forms import (
     EmptyForm,
@@ -55,8 +56,17 @@ def can_view_set(study_set: StudySet) -> bool:
     return bool(user.is_authenticated and (user.is_admin or study_set.owner_id == user.id))
 
 
+@cache
+def _set_query() -> sa.Select:
+    return with_signed_in_user(sa.select(StudySet).where(StudySet.id == sa.bindparam("set_id")))
+
+
 def get_set_or_404(set_id: int) -> StudySet:
-    study_set = db.get_or_404(StudySet, set_id)
+    """A set the current user may see, read with the signed-in user's row."""
+    row = first_with_signed_in_user(_set_query(), {"set_id": set_id})
+    if row is None:
+        abort(404)
+    study_set = row[0]
     if not can_view_set(study_set):
         abort(404)
     return study_set
@@ -353,7 +363,7 @@ def _published_flashcard_query() -> sa.Select:
     # A rating only needs the card's ids and whether its set may be seen; loading both rows
     # whole (60 columns, the JSON ones decoded) is CPU spent on every rating for nothing.
     # Any other attribute still loads on first use.
-    return (
+    return with_signed_in_user(
         sa.select(Item, StudySet)
         .join(StudySet, StudySet.id == Item.set_id)
         .options(
@@ -369,8 +379,9 @@ def _published_flashcard_query() -> sa.Select:
 
 
 def _published_flashcard_or_404(item_id: int) -> Item:
-    """A published flashcard of a set the learner may see (one query with its set)."""
-    row = db.session.execute(_published_flashcard_query(), {"item_id": item_id}).first()
+    """A published flashcard of a set the learner may see (one query with its set and
+    the signed-in user)."""
+    row = first_with_signed_in_user(_published_flashcard_query(), {"item_id": item_id})
     if row is None or not can_view_set(row.StudySet):
         abort(404)
     return row.Item
