@@ -575,6 +575,22 @@ class Stats:
             if t_from <= s.start < t_to and (wanted is None or s.label in wanted)
         ]
 
+    def timeline(self, step: float = 5.0) -> str:
+        """Requests, p50, p95 and max per ``step`` seconds of start time: shows whether slow
+        requests are spread over the run or bunched in stalls."""
+        buckets: dict[int, list[float]] = defaultdict(list)
+        for sample in self.samples:
+            if sample.status is not None:
+                buckets[int(sample.start // step)].append(sample.duration * 1000)
+        rows = [f"  {'from s':>6} {'requests':>8} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>8}"]
+        for index in sorted(buckets):
+            done = sorted(buckets[index])
+            rows.append(
+                f"  {index * step:>6.0f} {len(done):>8} {percentile(done, 50):>7.1f} "
+                f"{percentile(done, 95):>7.1f} {done[-1]:>8.1f}"
+            )
+        return "\n".join(rows)
+
     def table(
         self, t_from: float = 0.0, t_to: float | None = None, title: str = "", wall: float = 0.0
     ) -> tuple[str, dict[str, dict[str, float]]]:

@@ -100,6 +100,9 @@ def parse_args() -> argparse.Namespace:
         default=60.0,
         help="think profile seconds, ramp included (default 60; issue: 600)",
     )
+    parser.add_argument(
+        "--timeline-step", type=float, default=5.0, help="seconds per think-profile timeline row"
+    )
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=5.0)
     parser.add_argument(
@@ -265,6 +268,7 @@ class Run:
         )  # fmt: skip
         print(all_text)
         print(text)
+        print(f"by start time:\n{stats.timeline(args.timeline_step)}")
         print(meter.note())
         failures = all_summary["ALL"]["failures"] + failed_logins
         p95 = summary["ALL"]["p95"]
