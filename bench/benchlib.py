@@ -823,6 +823,8 @@ def _check_reviews(
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD_FORM = re.compile(r'action="(/sets/\d+/flashcards/(\d+))" class="ratings"')
 REPS = re.compile(r'name="reps" type="hidden" value="(\d+)"')
+# What quizapp's flashcard script sends with a rating (quizapp/static/js/flashcards.js).
+NEXT_PAGE = {"X-Quizapp-Next-Page": "1"}
 ANSWER_FORM = re.compile(r'<form method="post" novalidate>(.*?)</form>', re.S)
 INPUT = re.compile(r"<input ([^>]*)>")
 ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
@@ -994,6 +996,7 @@ class Learner:
         data: list[tuple[str, str]] | dict[str, Any] | None = None,
         *,
         drop: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Page | None:
         """Send one request and record it; None when no response came back."""
         label = endpoint_label(method, url)
@@ -1001,8 +1004,9 @@ class Learner:
         began = time.perf_counter()
         try:
             response = await self.fetch(
-                method, url, data, read_timeout=self.behaviour.drop_after if drop else None
-            )
+                method, url, data, headers=headers,
+                read_timeout=self.behaviour.drop_after if drop else None,
+            )  # fmt: skip
         except (aiohttp.ClientError, TimeoutError) as exc:
             deliberate = drop and isinstance(exc, TimeoutError)
             self.stats.add(
@@ -1049,23 +1053,29 @@ class Learner:
         return await self.get_page(response.headers["location"]) is not None
 
     async def post_form(
-        self, url: str, fields: list[tuple[str, str]], *, on_sent: Any, on_ack: Any
+        self,
+        url: str,
+        fields: list[tuple[str, str]],
+        *,
+        on_sent: Any,
+        on_ack: Any,
+        headers: dict[str, str] | None = None,
     ) -> Page | None:
         """POST a form; maybe drop it mid-request and retry, maybe submit it twice."""
         data = [*fields, ("csrf_token", self.csrf)]
         if self.rng.random() < self.behaviour.drop_probability:
             on_sent()
-            first = await self.request("POST", url, data, drop=True)
+            first = await self.request("POST", url, data, drop=True, headers=headers)
             if first is not None:
                 on_ack()
         on_sent()
-        response = await self.request("POST", url, data)
+        response = await self.request("POST", url, data, headers=headers)
         if response is None:
             return None
         on_ack()
         if self.rng.random() < self.behaviour.retry_probability:
             on_sent()
-            again = await self.request("POST", url, data)
+            again = await self.request("POST", url, data, headers=headers)
             if again is not None:
                 on_ack()
         return response
@@ -1089,14 +1099,19 @@ class Learner:
         key = (self.user_id, item_id, expected)
         fields = [("rating", str(rating)), ("reps", str(expected)),
                   ("duration_ms", str(self.rng.randint(800, 9000)))]  # fmt: skip
+        # As the page's script does: the reply to the rating is the next card's page.
         response = await self.post_form(
-            action, fields,
+            action, fields, headers=NEXT_PAGE,
             on_sent=lambda: self.ledger.review_sent(key),
             on_ack=lambda: self.ledger.review_acked(key),
         )  # fmt: skip
-        if response is not None and response.is_redirect:
+        if response is not None and response.is_redirect:  # a server without the script's reply
             page2 = await self.get_page(response.headers["location"])
             self.card_page = page2[1] if page2 else None
+        elif response is not None:
+            self.card_page = response.text
+            if token := CSRF.search(self.card_page):
+                self.csrf = token.group(1)
         return response is not None
 
     async def post_review(self, set_id: int, item_id: int, rating: int = 3) -> bool:
@@ -1116,22 +1131,26 @@ class Learner:
 
     # -- quizzes --
 
-    async def start_attempt(self, set_id: int, mode: str = "practice") -> int | None:
+    async def start_quiz(self, set_id: int, mode: str = "practice") -> str | None:
+        """Start an attempt; returns where the app sends the learner (its first question)."""
         response = await self.request(
             "POST", f"/sets/{set_id}/attempts", {"mode": mode, "csrf_token": self.csrf}
         )
         if response is None or not response.is_redirect:
             return None
-        match = re.search(r"/attempts/(\d+)", response.headers["location"])
+        return response.headers["location"]
+
+    async def start_attempt(self, set_id: int, mode: str = "practice") -> int | None:
+        location = await self.start_quiz(set_id, mode)
+        match = re.search(r"/attempts/(\d+)", location or "")
         return int(match.group(1)) if match else None
 
     async def answer_question(self, set_id: int) -> bool:
         """Open the current question (starting a quiz if needed), think, answer, read feedback."""
         if self.question_url is None:
-            attempt_id = await self.start_attempt(set_id)
-            if attempt_id is None:
+            self.question_url = await self.start_quiz(set_id)
+            if self.question_url is None:
                 return False
-            self.question_url = f"/attempts/{attempt_id}"
         page = await self.get_page(self.question_url)
         if page is None:
             self.question_url = None

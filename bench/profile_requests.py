@@ -9,7 +9,7 @@ parsing and socket work, which is the same for both apps. It prepares a fresh da
     python bench/profile_requests.py --profile review --sort tottime --top 40   # cProfile
 
 Endpoints: answer (POST a practice answer), review (POST a card rating), card (GET the
-flashcard page), question (GET a question page), ceiling (the bare POST of ceiling_app.py).
+flashcard page), question (GET a question page), start (POST a practice quiz start), ceiling (the bare POST of ceiling_app.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import benchlib as bl
 from werkzeug.test import EnvironBuilder
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-ENDPOINTS = ("answer", "review", "card", "question", "ceiling")
+ENDPOINTS = ("answer", "review", "card", "question", "start", "ceiling")
 
 
 def parse_args() -> argparse.Namespace:
@@ -135,6 +135,11 @@ def main() -> int:
         "question": ("GET", [(p, None) for p, _ in answer_posts]),
         "review": ("POST", review_posts),
         "card": ("GET", [(f"/sets/{target.bench_set_id}/flashcards", None)] * (n + 5)),
+        "start": (
+            "POST",
+            [(f"/sets/{target.seed_set_id}/attempts", [("mode", "practice"), ("csrf_token", csrf)])]
+            * (n + 5),
+        ),
     }
     if args.profile:
         if args.profile == "ceiling":

@@ -120,3 +120,47 @@ def test_review_flashcards_by_touch(new_page, learner_on):
         (item_with_front(learner, second), 1),
     ]
     assert page.get_by_text("Due today").is_visible()  # now a known learner with a schedule
+
+
+def test_a_rating_is_one_request_and_the_next_card_swaps_in(page, learner):
+    card = open_flashcards(page, learner)
+    address = page.url
+    sent = []
+    page.on("request", lambda r: sent.append(r.method) if "/flashcards" in r.url else None)
+    first = front_of(card)
+    page.keyboard.press("Space")
+    page.keyboard.press("3")
+    next_card(page, first)
+    second = front_of(card)
+    page.keyboard.press("Space")  # focus is on the new card, so Space flips it
+    assert card.locator(".back").is_visible()
+    page.keyboard.press("4")
+    page.keyboard.press("4")  # a second press while the first is on its way counts once
+    next_card(page, second)
+    assert sent == ["POST", "POST"]  # no redirected GET, no page reload
+    assert page.url == address
+    assert reviews(learner) == [
+        (item_with_front(learner, first), 3),
+        (item_with_front(learner, second), 4),
+    ]
+    page.reload()  # the address still shows the flashcards: a reload gives the next card
+    assert front_of(card) not in (first, second)
+
+
+def test_a_rating_whose_reply_is_lost_is_sent_again_and_counted_once(page, learner):
+    card = open_flashcards(page, learner)
+    lost = []
+
+    def lose_the_reply(route):
+        if route.request.headers.get("x-quizapp-next-page") and not lost:
+            lost.append(route.fetch().status)  # the server stores the rating...
+            route.abort()  # ...but the reply never reaches the page
+        else:
+            route.continue_()
+
+    page.route("**/flashcards/*", lose_the_reply)
+    first = front_of(card)
+    page.keyboard.press("2")
+    next_card(page, first)  # the script fell back to the plain form, which redirected
+    assert lost == [200]
+    assert reviews(learner) == [(item_with_front(learner, first), 2)]

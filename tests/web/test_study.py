@@ -1,11 +1,13 @@
 """The learner's pages: home, set, article, quiz attempt and flashcards."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from quizapp.extensions import db
+from quizapp.model_base import utcnow
 from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User
 
 from support import run_together
@@ -125,6 +127,30 @@ def test_reload_resumes_at_the_first_unanswered_question(client, app, seeded):
     assert resumed.headers["Location"].endswith(f"/attempts/{attempt_id}/items/{order[1]}")
 
 
+def test_starting_a_quiz_lands_on_its_first_question_in_one_redirect(client, app, seeded):
+    location = _start(client, seeded)
+    attempt_id = int(re.search(r"/attempts/(\d+)", location).group(1))
+    with app.app_context():
+        first = db.session.get(Attempt, attempt_id).item_ids[0]
+    assert location.endswith(f"/attempts/{attempt_id}/items/{first}")
+    assert client.get(location).status_code == 200
+
+
+def test_test_mode_answer_goes_on_to_the_next_question_then_the_score(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded, "test")).group(1))
+    with app.app_context():
+        order = db.session.get(Attempt, attempt_id).item_ids
+    items = {i.id: i for i in _items(app, seeded)}
+    for index, item_id in enumerate(order):
+        posted = client.post(
+            f"/attempts/{attempt_id}/items/{item_id}", data=_correct_form(items[item_id])
+        )
+        following = order[index + 1] if index + 1 < len(order) else None
+        expected = f"/items/{following}" if following else f"/attempts/{attempt_id}/result"
+        assert posted.headers["Location"].endswith(expected)
+    assert "Your score" in client.get(posted.headers["Location"]).get_data(as_text=True)
+
+
 def test_test_mode_gives_no_feedback_until_the_end(client, app, seeded):
     attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded, "test")).group(1))
     with app.app_context():
@@ -173,6 +199,67 @@ def test_flashcard_review_is_scheduled_with_fsrs_and_logged(client, app, seeded)
     # the card is no longer due, so the next page shows a different card
     nxt = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
     assert f'/flashcards/{item_id}"' not in nxt
+
+
+NEXT_PAGE = {"X-Quizapp-Next-Page": "1"}
+
+
+def _card_on(page: str, route: str = "flashcards") -> tuple[int, int]:
+    """The (card id, reps) of the rating form on a flashcard page."""
+    item_id = int(re.search(rf"/{route}/(\d+)", page).group(1))
+    return item_id, int(re.search(r'name="reps" type="hidden" value="(\d+)"', page).group(1))
+
+
+def test_a_rating_sent_by_the_page_script_gets_the_next_card_in_the_reply(
+    client, app, seeded, auth
+):
+    auth.create()
+    auth.login()
+    first, _ = _card_on(client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True))
+    url = f"/sets/{seeded}/flashcards/{first}"
+    reply = client.post(url, data={"rating": "1", "reps": "0"}, headers=NEXT_PAGE)
+    assert reply.status_code == 200
+    page = reply.get_data(as_text=True)
+    second, reps = _card_on(page)
+    # The reply is what the redirect would have shown: the next card, with its own reps.
+    assert second != first and reps == 0
+    assert page == client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    again = client.post(url, data={"rating": "1", "reps": "0"}, headers=NEXT_PAGE)  # resent
+    assert again.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ReviewLog.id))) == 1
+    # Without the header the plain form's redirect is unchanged.
+    plain = client.post(f"/sets/{seeded}/flashcards/{second}", data={"rating": "3", "reps": "0"})
+    assert plain.status_code in (302, 303)
+    assert plain.headers["Location"].endswith(f"/sets/{seeded}/flashcards")
+
+
+@pytest.mark.parametrize("route", ["cram", "study"])
+def test_cram_and_study_now_ratings_also_reply_with_the_next_card(client, app, seeded, auth, route):
+    auth.create()
+    auth.login()
+    if route == "cram":
+        page_url, rate_url = f"/sets/{seeded}/cram", f"/sets/{seeded}/cram/{{}}"
+    else:  # Study now serves cards already in the schedule: start two, make them due
+        page_url, rate_url = "/study", "/study/{}"
+        for _ in range(2):
+            page = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+            client.post(
+                f"/sets/{seeded}/flashcards/{_card_on(page)[0]}", data={"rating": "3", "reps": "0"}
+            )
+        with app.app_context():
+            for state in db.session.scalars(sa.select(CardState)):
+                state.due = utcnow() - timedelta(minutes=1)
+            db.session.commit()
+    first, reps = _card_on(client.get(page_url).get_data(as_text=True), route)
+    rating = {"rating": "4", "reps": str(reps)}
+    reply = client.post(rate_url.format(first), data=rating, headers=NEXT_PAGE)
+    assert reply.status_code == 200
+    second, _ = _card_on(reply.get_data(as_text=True), route)
+    assert second != first
+    with app.app_context():
+        logs = db.session.scalars(sa.select(ReviewLog).where(ReviewLog.item_id == first)).all()
+        assert [log.rating for log in logs][-1] == 4
 
 
 def test_bad_rating_is_rejected(client, seeded, app):

@@ -1,29 +1,90 @@
-// Keyboard study: Space flips the card, 1-4 rate it. Without JavaScript the page still works:
-// the card is a <details>, the ratings are submit buttons (tap or click them).
+// Keyboard study: Space flips the card, 1-4 rate it. A rating is posted by fetch and the reply
+// is the next card's page, swapped in place: one request per card instead of a POST and a
+// redirected GET. Without JavaScript (or if fetch fails) the page still works as a plain
+// form: the card is a <details>, the ratings are submit buttons, the server redirects.
 (function () {
   "use strict";
-  const reveal = document.getElementById("reveal");
-  const form = document.getElementById("rating-form");
-  if (!reveal || !form) return;
-  const shownAt = Date.now();
+  const NEXT_PAGE_HEADER = "X-Quizapp-Next-Page";
+  let shownAt = Date.now();
   let sent = false;
-  form.addEventListener("submit", function (event) {
+
+  function ratingForm() { return document.getElementById("rating-form"); }
+
+  function setBusy(form, busy) {
+    form.querySelectorAll("button").forEach(function (b) {
+      if (busy) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
+    });
+  }
+
+  // The plain form submission, with the pressed button's rating: the server stores a rating
+  // once even if the fetch that failed had reached it.
+  function submitPlainly(form, rating) {
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "rating";
+    field.value = rating;
+    form.appendChild(field);
+    form.submit();
+  }
+
+  function showNextCard(html) {
+    const next = new DOMParser().parseFromString(html, "text/html");
+    const main = next.getElementById("content");
+    if (!main) throw new Error("no page content in the reply");
+    document.getElementById("content").replaceWith(document.adoptNode(main));
+    const header = next.querySelector("header.site");
+    const oldHeader = document.querySelector("header.site");
+    if (header && oldHeader) oldHeader.replaceWith(document.adoptNode(header));
+    document.title = next.title;
+    shownAt = Date.now();
+    sent = false;
+    // Move focus to the new card, so screen readers read it and Space flips it.
+    const front = document.querySelector(".flashcard .front") || document.getElementById("content");
+    front.setAttribute("tabindex", "-1");
+    front.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (form !== ratingForm()) return;
     // One rating per card: a second key press or tap while the first is on its way is ignored.
     if (sent) { event.preventDefault(); return; }
     sent = true;
-    const field = form.querySelector("input[name=duration_ms]");
-    if (field) field.value = String(Date.now() - shownAt);
-    form.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+    const duration = form.querySelector("input[name=duration_ms]");
+    if (duration) duration.value = String(Date.now() - shownAt);
+    setBusy(form, true);
+    const button = event.submitter;
+    if (!window.fetch || !window.DOMParser || !button || button.name !== "rating") return;
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    body.set("rating", button.value);
+    const headers = {};
+    headers[NEXT_PAGE_HEADER] = "1";
+    fetch(form.action, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        // A redirect here means the server sent the learner elsewhere (signed out, say).
+        if (response.redirected) { window.location.assign(response.url); return null; }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.text();
+      })
+      .then(function (html) { if (html !== null) showNextCard(html); })
+      .catch(function () { submitPlainly(form, button.value); });
   });
+
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;  // back to this page from the history cache: rate again
     sent = false;
-    form.querySelectorAll("button").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+    const form = ratingForm();
+    if (form) setBusy(form, false);
   });
+
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target;
     if (target.closest("input, textarea, select, [contenteditable]")) return;
+    const reveal = document.getElementById("reveal");
+    const form = ratingForm();
+    if (!reveal || !form) return;
     if (event.key === " " || event.key === "Spacebar") {
       // Space on a focused button or the "Show answer" summary does what it always does.
       if (target.closest("button, summary")) return;
