@@ -9,7 +9,8 @@ parsing and socket work, which is the same for both apps. It prepares a fresh da
     python bench/profile_requests.py --profile review --sort tottime --top 40   # cProfile
 
 Endpoints: answer (POST a practice answer), review (POST a card rating), card (GET the
-flashcard page), question (GET a question page), start (POST a practice quiz start), ceiling (the bare POST of ceiling_app.py).
+flashcard page), question (GET a question page), start (POST a practice quiz start),
+ceiling (the bare POST of ceiling_app.py).
 """
 
 from __future__ import annotations
