@@ -48,10 +48,31 @@ def insert_once(
     new_id = session.execute(statement, values).scalar_one_or_none()
     if new_id is None:
         return None
+    return _attached(session, model, new_id, values)
+
+
+def _attached(session: Session, model: type[ModelT], new_id: int, values: dict[str, Any]) -> ModelT:
+    """The row just inserted as a persistent object of the session, without a SELECT."""
     row = model(id=new_id, **values)
     make_transient_to_detached(row)
     session.add(row)
     return row
+
+
+@lru_cache(maxsize=32)
+def _insert_returning_id(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+def insert_new(session: Session, model: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """INSERT one row through the table and return it as a persistent object (no SELECT,
+    so ``values`` must name every column a caller reads, the same ones on every call).
+
+    The unit of work would do the same INSERT at twice the CPU (a quiz start spent a fifth
+    of its time in the flush of its one new row).
+    """
+    new_id = session.execute(_insert_returning_id(model.__table__), values).scalar_one()
+    return _attached(session, model, new_id, values)
 
 
 @lru_cache(maxsize=32)

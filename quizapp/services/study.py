@@ -26,7 +26,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import insert_once, insert_row
+from quizapp.services.rows import insert_new, insert_once, insert_row
 from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
@@ -84,13 +84,21 @@ def start_attempt(
             raise StudyError("you have used all your test attempts for this set")
         random.Random(seed).shuffle(item_ids)  # noqa: S311 - order, not security
         time_limit = study_set.test_time_limit_s
-    attempt = Attempt(
-        user_id=user.id, set_id=study_set.id, mode=mode, item_ids=item_ids,
-        time_limit_s=time_limit,
+    return _new_attempt(user, study_set, mode, item_ids, time_limit=time_limit)
+
+
+def _new_attempt(
+    user: User, study_set: StudySet, mode: str, item_ids: list[int], *,
+    time_limit: int | None = None, purpose: str | None = None,
+) -> Attempt:  # fmt: skip
+    """Store a new attempt (one INSERT) and return it, every column loaded."""
+    return insert_new(
+        db.session, Attempt,
+        {"user_id": user.id, "set_id": study_set.id, "mode": mode, "item_ids": item_ids,
+         "time_limit_s": time_limit, "purpose": purpose, "lti_link_id": None,
+         "lti_user_sub": None, "started_at": utcnow(), "finished_at": None, "score": None,
+         "max_score": None},
     )  # fmt: skip
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
 
 
 def wrong_item_ids(user: User, study_set: StudySet) -> list[int]:
@@ -118,13 +126,7 @@ def start_mistakes_attempt(user: User, study_set: StudySet) -> Attempt:
     item_ids = wrong_item_ids(user, study_set)
     if not item_ids:
         raise StudyError("no mistakes to review: your latest answers are all right")
-    attempt = Attempt(
-        user_id=user.id, set_id=study_set.id, mode=AttemptMode.PRACTICE, item_ids=item_ids,
-        purpose="mistakes",
-    )  # fmt: skip
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
+    return _new_attempt(user, study_set, AttemptMode.PRACTICE, item_ids, purpose="mistakes")
 
 
 def deadline(attempt: Attempt) -> datetime | None:
@@ -160,7 +162,7 @@ def record_answer(
         raise StudyError("that question is not part of this attempt")
     if attempt.finished_at is not None or is_overdue(attempt):
         # A repeat of an answer stored in time is still acknowledged.
-        existing = _find_response(attempt.id, item.id)
+        existing = find_response(attempt.id, item.id)
         if existing is not None:
             return Recorded(existing, created=False)
         if attempt.finished_at is not None:
@@ -185,14 +187,15 @@ def record_answer(
     response = insert_once(db.session, Response, values, key=("attempt_id", "item_id"))
     if response is None:
         # A concurrent request stored it first: answers are recorded exactly once.
-        existing = _find_response(attempt.id, item.id)
+        existing = find_response(attempt.id, item.id)
         if existing is None:  # the key exists, so the row does (unless just deleted)
             raise StudyError("the answer could not be stored; try again")
         return Recorded(existing, created=False)
     return Recorded(response, created=True)
 
 
-def _find_response(attempt_id: int, item_id: int) -> Response | None:
+def find_response(attempt_id: int, item_id: int) -> Response | None:
+    """The learner's response to one item of an attempt, if any."""
     return db.session.scalar(
         sa.select(Response).where(Response.attempt_id == attempt_id, Response.item_id == item_id)
     )

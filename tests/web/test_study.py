@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from quizapp.extensions import db
 from quizapp.model_base import utcnow
-from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User
+from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, StudySet, User
 
 from support import run_together
 
@@ -178,7 +178,15 @@ def test_invalid_answer_shows_an_error_not_a_crash(client, app, seeded):
         item_id = db.session.get(Attempt, attempt_id).item_ids[0]
     response = client.post(f"/attempts/{attempt_id}/items/{item_id}", data={})
     assert response.status_code == 400
-    assert "errors" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "errors" in page
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        study_set = db.session.get(StudySet, seeded)
+        # The page again, whole: the question, its set and its position.
+        assert study_set.title in page and "question 1 of" in page
+        words = re.findall(r"[A-Za-z]{4,}", item.prompt)[:4]
+    assert words and all(word in page for word in words)
 
 
 def test_flashcard_review_is_scheduled_with_fsrs_and_logged(client, app, seeded):

@@ -21,15 +21,18 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from quizapp.models import Item
 
-# The two forms a learner posts most (a rating, an answer) carry no CSRF field of their own:
-# CSRFProtect checks every POST's token before the view runs, and their templates write the
-# token out with csrf_token(). A field would sign a fresh token on every POST (then thrown
+# The forms a learner posts most (a rating, an answer, a quiz start) carry no CSRF field of
+# their own: CSRFProtect checks every POST's token before the view runs, and their templates
+# write the token out with csrf_token(). A field would sign a fresh token on every POST (then thrown
 # away with the redirect) and check the same token a second time. The embedded views, which
 # are exempt from CSRFProtect, check a signed pass instead (meta=NO_CSRF there too).
 TOKEN_CHECKED_BEFORE_THE_VIEW = False
 
 
 class StartQuizForm(FlaskForm):
+    class Meta:
+        csrf = TOKEN_CHECKED_BEFORE_THE_VIEW
+
     mode = RadioField(
         "Mode",
         choices=[

@@ -158,42 +158,64 @@ def _choice_order(attempt: Attempt, item: Item) -> list[str]:
 
 
 @cache
-def _attempt_item_query(with_set: bool) -> sa.Select:
+def _attempt_item_query(for_page: bool) -> sa.Select:
     # The ON clause names the item, so the two primary-key lookups are one statement. The
     # attempt's owner comes along: when it is the signed-in learner (the only case that
     # gets past the check below) the session loader finds the row in the identity map
-    # instead of querying it again. The question page shows the set's title, so it comes
-    # along there (a lazy load cost a query); an answer POST never reads it.
+    # instead of querying it again.
+    #
+    # The question page also shows the set's title and, once the item is answered, the
+    # response: both come along (a lazy load of the set and a query for the response were
+    # two more statements per page). An answer POST only grades: it reads the item's
+    # grading columns, not its 36 (the JSON ones decoded, the dates parsed).
     query = (
         sa.select(Attempt, Item, User)
         .select_from(Attempt)
         .join(Item, Item.id == sa.bindparam("item_id"))
         .join(User, User.id == Attempt.user_id)
     )
-    if with_set:
-        query = query.join(Attempt.study_set).options(contains_eager(Attempt.study_set))
+    if for_page:
+        query = (
+            query.join(Attempt.study_set)
+            .options(contains_eager(Attempt.study_set))
+            .add_columns(Response)
+            .outerjoin(
+                Response, (Response.attempt_id == Attempt.id) & (Response.item_id == Item.id)
+            )
+        )
+    else:
+        query = query.options(load_only(*GRADING_COLUMNS, raiseload=False))
     return query.where(Attempt.id == sa.bindparam("attempt_id"))
 
 
+# What grading and the answer form read of an item (grading.Gradable, forms.answer_form).
+GRADING_COLUMNS = (
+    Item.id, Item.set_id, Item.type, Item.prompt, Item.choices, Item.answers, Item.pairs,
+    Item.weights, Item.feedback, Item.numeric, Item.points,
+)  # fmt: skip
+
+
 def get_attempt_item_or_404(
-    attempt_id: int, item_id: int, *, with_set: bool = True
-) -> tuple[Attempt, Item]:
-    """An attempt of the current user and one of its questions, read in one query."""
+    attempt_id: int, item_id: int, *, for_page: bool = True
+) -> tuple[Attempt, Item, Response | None]:
+    """An attempt of the current user, one of its questions and (``for_page``) the
+    learner's response to it, read in one query."""
     row = db.session.execute(
-        _attempt_item_query(with_set), {"attempt_id": attempt_id, "item_id": item_id}
+        _attempt_item_query(for_page), {"attempt_id": attempt_id, "item_id": item_id}
     ).first()
     if row is None or not current_user.is_authenticated or row[0].user_id != current_user.id:
         abort(404)
-    attempt, item, _owner = row
+    attempt, item = row[0], row[1]
     if item_id not in attempt.item_ids:
         abort(404)
-    return attempt, item
+    return attempt, item, (row[3] if for_page else None)
 
 
 @bp.route("/attempts/<int:attempt_id>/items/<int:item_id>", methods=("GET", "POST"))
 def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
     """Show one question; POST records the answer exactly once."""
-    attempt, item = get_attempt_item_or_404(attempt_id, item_id, with_set=request.method != "POST")
+    posted = request.method == "POST"
+    attempt, item, response = get_attempt_item_or_404(attempt_id, item_id, for_page=not posted)
     form = answer_form(item, _choice_order(attempt, item))
     if form.validate_on_submit():
         try:
@@ -210,13 +232,9 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
             return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
         db.session.commit()
         return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
-    answered = study.answered_ids(attempt)
-    response = (  # read only when there is one: most page views are of a new question
-        db.session.scalar(db.select(Response).filter_by(attempt_id=attempt_id, item_id=item_id))
-        if item_id in answered
-        else None
-    )
-    position = attempt.item_ids.index(item_id) + 1
+    if posted:  # an invalid answer: the page again, with the errors, from whole rows
+        db.session.refresh(item)
+        response = study.find_response(attempt_id, item_id)
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
     return render_template(
         "study/question.html",
@@ -225,10 +243,10 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         form=form,
         response=response,
         show_feedback=show_feedback,
-        position=position,
+        position=attempt.item_ids.index(item_id) + 1,
         total=len(attempt.item_ids),
-        next_id=study.next_item_id(attempt, answered),
-        finish_form=EmptyForm(),
+        # Only the feedback links to the next question: an unanswered one needs no more.
+        next_id=study.next_item_id(attempt) if show_feedback else None,
         deadline=study.deadline(attempt),
     ), (400 if form.errors else 200)
 
