@@ -112,21 +112,38 @@ def same_origin_post() -> bool:
     return as_origin(origin) == as_origin(request.host_url)
 
 
+# Every page but the framed ones and those with extra form targets sends the same policy:
+# built once instead of formatted per response.
+SAME_ORIGIN_CSP = CSP.format(ancestors="'self'", form_action="'self'")
+FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
-    """CSP, nosniff, referrer policy, and HSTS when the request came over HTTPS."""
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        CSP.format(ancestors=frame_ancestors(), form_action=form_action()),
-    )
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    # LTI pages are opened by an LMS as popups and talk back to their opener
-    # (dynamic registration's close message); same-origin would cut that link.
-    opener = "unsafe-none" if request.blueprint == "lti" else "same-origin"
-    response.headers.setdefault("Cross-Origin-Opener-Policy", opener)
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    """CSP, nosniff, referrer policy, and HSTS when the request came over HTTPS.
+
+    A view may have set one of them itself; its value stands."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    if "content-security-policy" not in present:
+        if request.blueprint in FRAMED_BLUEPRINTS or "form_action" in g:
+            csp = CSP.format(ancestors=frame_ancestors(), form_action=form_action())
+        else:
+            csp = SAME_ORIGIN_CSP
+        headers.add("Content-Security-Policy", csp)
+    for name, value in FIXED_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "cross-origin-opener-policy" not in present:
+        # LTI pages are opened by an LMS as popups and talk back to their opener
+        # (dynamic registration's close message); same-origin would cut that link.
+        opener = "unsafe-none" if request.blueprint == "lti" else "same-origin"
+        headers.add("Cross-Origin-Opener-Policy", opener)
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
