@@ -39,16 +39,19 @@ def insert_once(
 ) -> ModelT | None:
     """Store a ``model`` row with ``values`` unless one with the same ``key`` columns exists.
 
-    Returns the stored row as a persistent object (no SELECT: it is built from ``values``,
-    so pass every column a caller will read), or None when the key was already taken.
-    Other constraint violations raise IntegrityError as usual.
+    Returns a copy of the stored row to read, or None when the key was already taken. The
+    copy is built from ``values`` (no SELECT: pass every column a caller will read) and is
+    not in the session: changing it changes nothing, and a query in the same request reads
+    the stored row. Tracking it would cost every answer and rating the session's
+    bookkeeping and an expiry at commit, for an object nothing writes. Other constraint
+    violations raise IntegrityError as usual.
     """
     table = model.__table__
     statement = _insert_statement(session.get_bind().dialect.name, table, tuple(key))
     new_id = session.execute(statement, values).scalar_one_or_none()
     if new_id is None:
         return None
-    return _attached(session, model, new_id, values)
+    return model(id=new_id, **values)
 
 
 def _attached(session: Session, model: type[ModelT], new_id: int, values: dict[str, Any]) -> ModelT:

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -394,9 +394,16 @@ def _card_state_for_update() -> sa.Select:
     )
 
 
+class CardRef(NamedTuple):
+    """What rating a card needs of it: its id and its set's. An Item will do as well."""
+
+    id: int
+    set_id: int
+
+
 def review_card(
     user: User,
-    item: Item,
+    item: Item | CardRef,
     rating: int,
     *,
     expected_reps: int | None = None,
@@ -443,7 +450,7 @@ def review_card(
 
 
 def _rate_new_card(
-    user: User, item: Item, rating: int, duration_ms: int | None, now: datetime
+    user: User, item: Item | CardRef, rating: int, duration_ms: int | None, now: datetime
 ) -> CardState | None:
     """A card's first rating as one INSERT with the reviewed state, or None if the
     learner's card already exists (the (user_id, item_id) key decides)."""
@@ -470,7 +477,7 @@ def _state_fields(after: scheduling.CardSnapshot) -> dict[str, Any]:
 
 
 def _log_review(
-    user: User, item: Item, state_id: int, rating: int, duration_ms: int | None,
+    user: User, item: Item | CardRef, state_id: int, rating: int, duration_ms: int | None,
     now: datetime, before: scheduling.CardSnapshot, after: scheduling.CardSnapshot,
 ) -> None:  # fmt: skip
     insert_row(
@@ -538,7 +545,7 @@ def cram_card(user: User, study_set: StudySet) -> Item | None:
 
 def cram_review(
     user: User,
-    item: Item,
+    item: Item | CardRef,
     rating: int,
     *,
     duration_ms: int | None = None,

@@ -22,6 +22,7 @@ from quizapp.models import (
     ItemStatus,
     MatchRecord,
     Response,
+    SetStatus,
     StudySet,
     User,
 )
@@ -50,10 +51,16 @@ def current_learner() -> User:
 
 
 def can_view_set(study_set: StudySet) -> bool:
-    if study_set.is_published:
+    return may_see(study_set.status, study_set.owner_id)
+
+
+def may_see(set_status: str, owner_id: int | None) -> bool:
+    """Whether the current user may see a set in this status with this owner: anyone a
+    published one, its owner and admins the others."""
+    if set_status == SetStatus.PUBLISHED:
         return True
     user = current_user
-    return bool(user.is_authenticated and (user.is_admin or study_set.owner_id == user.id))
+    return bool(user.is_authenticated and (user.is_admin or owner_id == user.id))
 
 
 @cache
@@ -413,16 +420,12 @@ def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
 
 @cache
 def _published_flashcard_query() -> sa.Select:
-    # A rating only needs the card's ids and whether its set may be seen; loading both rows
-    # whole (60 columns, the JSON ones decoded) is CPU spent on every rating for nothing.
-    # Any other attribute still loads on first use.
+    # A rating only needs the card's ids and whether its set may be seen: four columns,
+    # not the two rows as entities (whose instances the session then tracks and expires at
+    # commit, on every rating).
     return with_signed_in_user(
-        sa.select(Item, StudySet)
+        sa.select(Item.id, Item.set_id, StudySet.status, StudySet.owner_id)
         .join(StudySet, StudySet.id == Item.set_id)
-        .options(
-            load_only(Item.id, Item.set_id, raiseload=False),
-            load_only(StudySet.id, StudySet.status, StudySet.owner_id, raiseload=False),
-        )
         .where(
             Item.id == sa.bindparam("item_id"),
             Item.status == ItemStatus.PUBLISHED,
@@ -431,23 +434,23 @@ def _published_flashcard_query() -> sa.Select:
     )
 
 
-def _published_flashcard_or_404(item_id: int) -> Item:
+def _published_flashcard_or_404(item_id: int) -> study.CardRef:
     """A published flashcard of a set the learner may see (one query with its set and
     the signed-in user)."""
     row = first_with_signed_in_user(_published_flashcard_query(), {"item_id": item_id})
-    if row is None or not can_view_set(row.StudySet):
+    if row is None or not may_see(row.status, row.owner_id):
         abort(404)
-    return row.Item
+    return study.CardRef(row.id, row.set_id)
 
 
-def _set_flashcard_or_404(set_id: int, item_id: int) -> Item:
-    item = _published_flashcard_or_404(item_id)
-    if item.set_id != set_id:
+def _set_flashcard_or_404(set_id: int, item_id: int) -> study.CardRef:
+    card = _published_flashcard_or_404(item_id)
+    if card.set_id != set_id:
         abort(404)
-    return item
+    return card
 
 
-def _apply_review(item: Item) -> None:
+def _apply_review(item: study.CardRef) -> None:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, "Choose a rating from 1 (again) to 4 (easy).")
