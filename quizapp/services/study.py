@@ -335,12 +335,14 @@ def card_queue(
     *,
     limit: int = 1,
     now: datetime | None = None,
+    started_today: int | None = None,
 ) -> list[tuple[Item, CardState | None]]:
     """Cards to study now: due cards (most overdue first), then new cards within the daily
     limit, ``limit`` in all. A new card comes with state None.
 
     Without a set, due cards come from every set and new cards from the sets the learner
-    has already started.
+    has already started. ``started_today``: the cards the learner started today, when the
+    caller has counted them (see card_page).
     """
     now = now or utcnow()
     params = {"user_id": user.id, "now": now, "limit": limit}
@@ -350,7 +352,7 @@ def card_queue(
     cards: list[tuple[Item, CardState | None]] = [(item, state) for item, state in due]
     if len(cards) >= limit:
         return cards
-    room = min(limit - len(cards), new_cards_left_today(user, now))
+    room = min(limit - len(cards), new_cards_left_today(user, now, started_today))
     if room <= 0:
         return cards
     if study_set is not None:
@@ -377,11 +379,40 @@ def next_card(
     return queue[0] if queue else (None, None)
 
 
-def new_cards_left_today(user: User, now: datetime) -> int:
-    """The learner's daily limit of new cards minus those started since midnight UTC."""
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    started = db.session.scalar(_started_today_query(), {"user_id": user.id, "midnight": midnight})
+class CardPage(NamedTuple):
+    """What a flashcard page shows: the next card (None when nothing is left), its state
+    (None for a new card) and how many cards fall due today and on each following day."""
+
+    item: Item | None
+    state: CardState | None
+    due: list[int]
+
+
+def card_page(
+    user: User, study_set: StudySet | None = None, now: datetime | None = None
+) -> CardPage:
+    """next_card and due_counts, one statement fewer: the count of cards started today,
+    which the queue needs for the daily limit, comes with the due counts. A flashcard page
+    is shown after every rating, so each statement is paid on every card."""
+    now = now or utcnow()
+    due, started_today = _due_counts(user, study_set, now, 7, with_started_today=True)
+    queue = card_queue(user, study_set, limit=1, now=now, started_today=started_today)
+    item, state = queue[0] if queue else (None, None)
+    return CardPage(item, state, due)
+
+
+def new_cards_left_today(user: User, now: datetime, started: int | None = None) -> int:
+    """The learner's daily limit of new cards minus those started since midnight UTC
+    (``started``, when the caller has counted them)."""
+    if started is None:
+        started = db.session.scalar(
+            _started_today_query(), {"user_id": user.id, "midnight": _midnight(now)}
+        )
     return max(user.daily_new_limit - (started or 0), 0)
+
+
+def _midnight(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @lru_cache(maxsize=1)
@@ -490,18 +521,20 @@ def _log_review(
 
 
 @lru_cache(maxsize=8)
-def _due_counts_query(days: int, per_set: bool) -> sa.Select:
+def _due_counts_query(days: int, per_set: bool, with_started_today: bool = False) -> sa.Select:
     # Counted by the database in one pass over the index range: thousands of due dates
     # never travel to Python. Overdue cards count as due today (analytics.due_forecast).
     edges = [sa.bindparam(f"edge{day}") for day in range(days)]
-    buckets = [
+    columns = [
         sa.func.count(sa.case((CardState.due < edges[0], 1))),
         *(
             sa.func.count(sa.case((sa.and_(CardState.due >= low, CardState.due < high), 1)))
             for low, high in zip(edges, edges[1:], strict=False)
         ),
     ]
-    query = sa.select(*buckets).where(CardState.user_id == _USER, CardState.due < edges[-1])
+    if with_started_today:  # a subquery of its own: it counts every set's cards
+        columns.append(_started_today_query().correlate(None).scalar_subquery())
+    query = sa.select(*columns).where(CardState.user_id == _USER, CardState.due < edges[-1])
     return query.where(CardState.set_id == _SET) if per_set else query
 
 
@@ -509,16 +542,28 @@ def due_counts(
     user: User, study_set: StudySet | None = None, now: datetime | None = None, days: int = 7
 ) -> list[int]:
     """How many of the learner's cards fall due today and on each following day."""
-    now = now or utcnow()
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return _due_counts(user, study_set, now or utcnow(), days)[0]
+
+
+def _due_counts(
+    user: User, study_set: StudySet | None, now: datetime, days: int, *,
+    with_started_today: bool = False,
+) -> tuple[list[int], int | None]:  # fmt: skip
+    """Due counts and (``with_started_today``) the cards the learner started today."""
+    midnight = _midnight(now)
     params: dict[str, Any] = {
         f"edge{day}": midnight + timedelta(days=day + 1) for day in range(days)
     }
     params["user_id"] = user.id
     if study_set is not None:
         params["set_id"] = study_set.id
-    row = db.session.execute(_due_counts_query(days, study_set is not None), params).one()
-    return [int(count) for count in row]
+    if with_started_today:
+        params["midnight"] = midnight
+    query = _due_counts_query(days, study_set is not None, with_started_today)
+    row = db.session.execute(query, params).one()
+    if with_started_today:
+        return [int(count) for count in row[:-1]], int(row[-1] or 0)
+    return [int(count) for count in row], None
 
 
 def cram_card(user: User, study_set: StudySet) -> Item | None:

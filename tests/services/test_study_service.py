@@ -169,6 +169,39 @@ def test_new_cards_come_from_started_sets_within_the_daily_limit(app, seeded):
         assert study.next_card(user, study_set, now=now + timedelta(seconds=2)) == (None, None)
 
 
+def test_card_page_serves_what_next_card_and_due_counts_serve(app, seeded):
+    """The flashcard page's one-statement-fewer path keeps the queue's rules: due cards
+    first, new cards within the daily limit, nothing once the limit is reached."""
+    with app.app_context():
+        user = accounts.create_guest()
+        user.daily_new_limit = 2
+        study_set = db.session.get(sets.StudySet, seeded)
+        cards = sets.learner_items(study_set, types=("flashcard",))
+        now = utcnow()
+
+        def both_ways(at, in_set=True):
+            scope = study_set if in_set else None
+            page = study.card_page(user, scope, now=at)
+            assert (page.item, page.state) == study.next_card(user, scope, now=at)
+            assert page.due == study.due_counts(user, scope, now=at)
+            return page
+
+        assert both_ways(now).item == cards[0]
+        study.review_card(user, cards[0], 1, now=now)  # Again: due again in minutes
+        assert both_ways(now + timedelta(seconds=1)).item == cards[1]  # new, within limit
+        later = now + timedelta(hours=1)
+        due_again = both_ways(later)
+        assert due_again.item == cards[0] and due_again.state is not None
+        assert due_again.due[0] == 1
+        assert both_ways(later, in_set=False).item == cards[0]  # Study now, every set
+        study.review_card(user, cards[1], 4, now=now)
+        study.review_card(user, cards[0], 4, now=later)
+        # Two cards started today: the limit is reached and nothing is due.
+        done = both_ways(later + timedelta(seconds=1))
+        assert done.item is None and done.state is None
+        assert both_ways(later + timedelta(seconds=1), in_set=False).item is None
+
+
 def test_cram_serves_the_card_seen_least_recently(app, seeded):
     with app.app_context():
         user = accounts.create_guest()

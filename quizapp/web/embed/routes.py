@@ -243,13 +243,13 @@ def flashcards(set_id: int) -> ResponseReturnValue:
     user = db.session.get(User, embed_pass.user_id) if embed_pass.user_id else None
     if user is None:
         cards = sets.learner_items(study_set, types=("flashcard",))
-        item, state = (cards[0] if cards else None), None
+        item, state, due = (cards[0] if cards else None), None, None
     else:
-        item, state = study.next_card(user, study_set)
+        item, state, due = study.card_page(user, study_set)
     form = ReviewForm(meta=NO_CSRF, reps=state.reps if state else 0)
     return page(
         "embed/flashcards.html", embed_pass, study_set=study_set, item=item, form=form,
-        due=study.due_counts(user, study_set) if user else None,
+        due=due,
     )  # fmt: skip
 
 

@@ -298,12 +298,10 @@ def flashcards(set_id: int) -> ResponseReturnValue:
 
 
 def _flashcards_page(study_set: StudySet) -> ResponseReturnValue:
-    user = current_user if current_user.is_authenticated else None
-    if user is None:
-        item, state = _first_card(study_set), None
+    if current_user.is_authenticated:
+        item, state, due = study.card_page(current_user, study_set)
     else:
-        item, state = study.next_card(user, study_set)
-    due = study.due_counts(user, study_set) if user else [0] * 7
+        item, state, due = _first_card(study_set), None, [0] * 7
     return render_template(
         "study/flashcards.html",
         study_set=study_set,
@@ -370,10 +368,10 @@ def study_now() -> ResponseReturnValue:
 
 
 def _study_now_page() -> ResponseReturnValue:
-    item, state = study.next_card(current_user)
+    item, state, due = study.card_page(current_user)
     return render_template(
         "study/flashcards.html", study_set=None, item=item, state=state,
-        reps=state.reps if state else 0, due=study.due_counts(current_user),
+        reps=state.reps if state else 0, due=due,
         cram=False,
     )  # fmt: skip
 
