@@ -22,6 +22,7 @@ import os
 import pstats
 import random
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +46,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds (default 8)")
     parser.add_argument("--dump", type=Path, help="also save the cProfile stats to this file")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no (see instructions.py): "
+        "count instructions of each endpoint's requests, after 20 warm-up requests",
+    )
     return parser.parse_args()
 
 
@@ -142,6 +149,13 @@ def main() -> int:
             * (n + 5),
         ),
     }
+    if args.callgrind:
+        queues = {name: environs(client, method, paths) for name, (method, paths) in plans.items()}
+        queues = {name: (client, queue) for name, queue in queues.items()}
+        queues["ceiling"] = ceiling(target.url, n)
+        for name in [args.profile] if args.profile else ENDPOINTS:
+            count_instructions(name, *queues[name])
+        return 0
     if args.profile:
         if args.profile == "ceiling":
             measure_ceiling(target.url, n, args)
@@ -188,6 +202,28 @@ def measure(client: Client, prepared: list[dict], args: argparse.Namespace | Non
         if args.dump:
             stats.dump_stats(args.dump)
     return (time.process_time() - started) * 1000 / max(1, len(prepared))
+
+
+def count_instructions(name: str, client: Client, prepared: list[dict]) -> None:
+    """Run ``prepared`` with callgrind's instrumentation on, then dump the counts as
+    ``callgrind.out.<pid>.<n>`` (trigger ``name``); instructions.py reads them."""
+    warm_up, counted = prepared[:20], prepared[20:]
+
+    def callgrind(*options: str) -> None:
+        subprocess.run(["callgrind_control", *options, str(os.getpid())], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+    for environ in warm_up:
+        client.run(environ)
+    callgrind("--zero")
+    callgrind("--instr=on")
+    for environ in counted:
+        status, body, _ = client.run(environ)
+        if status[0] not in "23":
+            print(status, body[:300], file=sys.stderr)
+            raise SystemExit(1)
+    callgrind("--instr=off")
+    callgrind(f"--dump={name} {len(counted)}")
 
 
 def by_package(stats: pstats.Stats) -> str:
