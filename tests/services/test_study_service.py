@@ -147,12 +147,17 @@ def test_due_counts_buckets_overdue_today_and_each_following_day(app, seeded):
         assert study.due_counts(other, study_set, now=now) == [0] * 7
 
 
+def _guest_with_daily_limit(set_id, limit):
+    """A new guest allowed ``limit`` new cards a day, the seeded set and its cards."""
+    user = accounts.create_guest()
+    user.daily_new_limit = limit
+    study_set = db.session.get(sets.StudySet, set_id)
+    return user, study_set, sets.learner_items(study_set, types=("flashcard",))
+
+
 def test_new_cards_come_from_started_sets_within_the_daily_limit(app, seeded):
     with app.app_context():
-        user = accounts.create_guest()
-        user.daily_new_limit = 3
-        study_set = db.session.get(sets.StudySet, seeded)
-        cards = sets.learner_items(study_set, types=("flashcard",))
+        user, study_set, cards = _guest_with_daily_limit(seeded, 3)
         now = utcnow()
         # Study now offers nothing new from a set the learner never opened.
         assert study.next_card(user, now=now) == (None, None)
@@ -173,10 +178,7 @@ def test_card_page_serves_what_next_card_and_due_counts_serve(app, seeded):
     """The flashcard page's one-statement-fewer path keeps the queue's rules: due cards
     first, new cards within the daily limit, nothing once the limit is reached."""
     with app.app_context():
-        user = accounts.create_guest()
-        user.daily_new_limit = 2
-        study_set = db.session.get(sets.StudySet, seeded)
-        cards = sets.learner_items(study_set, types=("flashcard",))
+        user, study_set, cards = _guest_with_daily_limit(seeded, 2)
         now = utcnow()
 
         def both_ways(at, in_set=True):
