@@ -48,7 +48,9 @@ def insert_once(
     """
     table = model.__table__
     statement = _insert_statement(session.get_bind().dialect.name, table, tuple(key))
-    new_id = session.execute(statement, values).scalar_one_or_none()
+    # Through the session's connection: a Core statement needs none of the ORM's execute
+    # path (1-2 % of a rating's instructions).
+    new_id = session.connection().execute(statement, values).scalar_one_or_none()
     if new_id is None:
         return None
     return model(id=new_id, **values)
@@ -87,4 +89,4 @@ def insert_row(session: Session, model: type[Base], values: dict[str, Any]) -> N
     """INSERT one row that nothing in this request reads back (a log line), through the
     table: no object, no unit-of-work flush. ``values`` must name the same columns on every
     call of a model, so the compiled statement is reused."""
-    session.execute(_plain_insert(model.__table__), values)
+    session.connection().execute(_plain_insert(model.__table__), values)
