@@ -256,12 +256,14 @@ def published_sets() -> list[tuple[StudySet, int]]:
 
 def learner_items(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[Item]:
     """Items learners may see: published items of a published set, in order."""
-    return list(db.session.scalars(_learner_items_query(False, types), {"set_id": study_set.id}))
+    query = _learner_items_query(False, tuple(types) if types else None)
+    return list(db.session.scalars(query, {"set_id": study_set.id}))
 
 
 def learner_item_ids(study_set: StudySet, *, types: tuple[str, ...] | None = None) -> list[int]:
     """The ids of learner_items, without loading the items (starting a quiz needs no more)."""
-    return list(db.session.scalars(_learner_items_query(True, types), {"set_id": study_set.id}))
+    query = _learner_items_query(True, tuple(types) if types else None)
+    return list(db.session.scalars(query, {"set_id": study_set.id}))
 
 
 @lru_cache(maxsize=32)

@@ -239,8 +239,8 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
             return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
         db.session.commit()
         return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
-    if posted:  # an invalid answer: the page again, with the errors, from whole rows
-        db.session.refresh(item)
+    if posted:  # an invalid answer: the page again, with the errors (the item's other
+        # columns and the set load on first use, in one statement each)
         response = study.find_response(attempt_id, item_id)
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
     return render_template(
