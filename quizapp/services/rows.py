@@ -54,14 +54,6 @@ def insert_once(
     return model(id=new_id, **values)
 
 
-def _attached(session: Session, model: type[ModelT], new_id: int, values: dict[str, Any]) -> ModelT:
-    """The row just inserted as a persistent object of the session, without a SELECT."""
-    row = model(id=new_id, **values)
-    make_transient_to_detached(row)
-    session.add(row)
-    return row
-
-
 @lru_cache(maxsize=32)
 def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return sa.insert(table).returning(table.c.id)
@@ -76,7 +68,10 @@ def insert_new(session: Session, model: type[ModelT], values: dict[str, Any]) ->
     not expunged if a savepoint taken before it rolls back: do not use it after that.
     """
     new_id = _execute(session, _insert_returning_id(model.__table__), values).scalar_one()
-    return _attached(session, model, new_id, values)
+    row = model(id=new_id, **values)
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
 
 
 @lru_cache(maxsize=32)

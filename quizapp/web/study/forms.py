@@ -23,9 +23,9 @@ from quizapp.models import Item
 
 # The forms a learner posts most (a rating, an answer, a quiz start) carry no CSRF field of
 # their own: CSRFProtect checks every POST's token before the view runs, and their templates
-# write the token out with csrf_token(). A field would sign a fresh token on every POST (then thrown
-# away with the redirect) and check the same token a second time. The embedded views, which
-# are exempt from CSRFProtect, check a signed pass instead (meta=NO_CSRF there too).
+# write the token out with csrf_token(). A field would sign a fresh token on every POST (then
+# thrown away with the redirect) and check the same token a second time. The embedded views,
+# which are exempt from CSRFProtect, check a signed pass instead (meta=NO_CSRF there too).
 TOKEN_CHECKED_BEFORE_THE_VIEW = False
 
 
