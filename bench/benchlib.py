@@ -842,7 +842,10 @@ CARD_FORM = re.compile(r'action="(/sets/\d+/flashcards/(\d+))" class="ratings"')
 REPS = re.compile(r'name="reps" type="hidden" value="(\d+)"')
 # What quizapp's flashcard script sends with a rating (quizapp/static/js/flashcards.js).
 NEXT_PAGE = {"X-Quizapp-Next-Page": "1"}
-ANSWER_FORM = re.compile(r'<form method="post" novalidate>(.*?)</form>', re.S)
+# group 1: the page's script posts this answer and shows the reply in place (answer.js)
+ANSWER_FORM = re.compile(
+    r'<form method="post" novalidate( data-answer-in-place)?>(.*?)</form>', re.S
+)
 INPUT = re.compile(r"<input ([^>]*)>")
 ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
 SELECT = re.compile(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', re.S)
@@ -852,15 +855,18 @@ NEXT_LINK = re.compile(r'<a class="button primary" href="([^"]+)" autofocus')
 ATTEMPT_ITEM = re.compile(r"/attempts/(\d+)/items/(\d+)")
 
 
-def parse_answer_form(page: str, rng: random.Random) -> tuple[list[tuple[str, str]], Any] | None:
+def parse_answer_form(
+    page: str, rng: random.Random
+) -> tuple[list[tuple[str, str]], Any, bool] | None:
     """Fill the question page's answer form with a random valid answer.
 
-    Returns the form fields and the value the server should store (None: not compared).
+    Returns the form fields, the value the server should store (None: not compared) and
+    whether the page's script posts the answer and shows the reply in place.
     """
     match = ANSWER_FORM.search(page)
     if not match:
         return None
-    body = match.group(1)
+    body = match.group(2)
     groups: dict[str, list[str]] = defaultdict(list)
     kinds: dict[str, str] = {}
     fields: list[tuple[str, str]] = []
@@ -893,7 +899,7 @@ def parse_answer_form(page: str, rng: random.Random) -> tuple[list[tuple[str, st
         fields.append((name, "A benchmark essay."))
     if ("answer", "benchmark answer") in fields:
         expected = "benchmark answer"
-    return fields, expected
+    return fields, expected, match.group(1) is not None
 
 
 @dataclass
@@ -1178,21 +1184,25 @@ class Learner:
         if ids is None or filled is None:
             self.question_url = None  # result page: the quiz is over, start another
             return True
-        fields, expected = filled
+        fields, expected, in_place = filled
         key = (int(ids.group(1)), int(ids.group(2)))
         await self.think()
         response = await self.post_form(
-            url, fields,
+            url, fields, headers=NEXT_PAGE if in_place else None,
             on_sent=lambda: self.ledger.answer_sent(key, expected),
             on_ack=lambda: self.ledger.answer_acked(key),
         )  # fmt: skip
         if response is None:
             return False
-        feedback = await self.get_page(response.headers.get("location", url))
-        if feedback is None:
-            return False
+        if response.is_redirect:
+            page = await self.get_page(response.headers.get("location", url))
+            if page is None:
+                return False
+            feedback = page[1]
+        else:  # as the page's script does: the reply is the feedback page
+            feedback = response.text
         await self.think()  # reading the feedback and the explanation
-        link = NEXT_LINK.search(feedback[1])
+        link = NEXT_LINK.search(feedback)
         self.question_url = html.unescape(link.group(1)) if link else None
         return True
 

@@ -10,6 +10,8 @@ from quizapp.extensions import db
 from quizapp.model_base import utcnow
 from quizapp.models import CardState, Item, ReviewLog
 
+from .conftest import lose_the_first_script_reply
+
 pytestmark = pytest.mark.browser
 
 
@@ -149,16 +151,7 @@ def test_a_rating_is_one_request_and_the_next_card_swaps_in(page, learner):
 
 def test_a_rating_whose_reply_is_lost_is_sent_again_and_counted_once(page, learner):
     card = open_flashcards(page, learner)
-    lost = []
-
-    def lose_the_reply(route):
-        if route.request.headers.get("x-quizapp-next-page") and not lost:
-            lost.append(route.fetch().status)  # the server stores the rating...
-            route.abort()  # ...but the reply never reaches the page
-        else:
-            route.continue_()
-
-    page.route("**/flashcards/*", lose_the_reply)
+    lost = lose_the_first_script_reply(page, "**/flashcards/*")
     first = front_of(card)
     page.keyboard.press("2")
     next_card(page, first)  # the script fell back to the plain form, which redirected

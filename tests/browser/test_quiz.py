@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from quizapp.extensions import db
 from quizapp.models import Attempt, Response
 
+from .conftest import lose_the_first_script_reply
+
 pytestmark = pytest.mark.browser
 
 
@@ -65,6 +67,37 @@ def test_practice_quiz_gives_feedback_with_the_source_after_each_answer(page, le
     with learner.app.app_context():
         stored = db.session.scalars(sa.select(Response).order_by(Response.id)).all()
         assert [r.correct for r in stored] == [True, False, True, True, False]
+
+
+def test_a_practice_answer_is_one_request_and_its_feedback_swaps_in(page, learner):
+    attempt_id = learner.start_quiz("practice")
+    address = page.url
+    sent = []
+    page.on("request", lambda r: sent.append(r.method) if "/attempts/" in r.url else None)
+    item, _given = learner.answer(right=True)
+    assert feedback_of(page).get_by_text("✔ Correct").is_visible()
+    assert sent == ["POST"]  # no redirected GET, no page reload
+    assert page.url == address
+    # Focus is on the way on, as on a loaded page; Enter follows it.
+    assert learner.focused_text() == "Next question"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/attempts/{attempt_id}/items/(?!{item.id}$)\d+$"))
+    page.goto(address)  # the answered question's address shows its feedback
+    assert feedback_of(page).get_by_text("✔ Correct").is_visible()
+    with learner.app.app_context():
+        stored = db.session.scalars(sa.select(Response).filter_by(attempt_id=attempt_id)).all()
+        assert [r.item_id for r in stored] == [item.id]
+
+
+def test_an_answer_whose_reply_is_lost_is_sent_again_and_counted_once(page, learner):
+    attempt_id = learner.start_quiz("practice")
+    lost = lose_the_first_script_reply(page, "**/attempts/*/items/*")
+    item, _given = learner.answer(right=False)
+    assert feedback_of(page).get_by_text("✘ Not quite").is_visible()  # via the plain form
+    assert lost == [200]
+    with learner.app.app_context():
+        stored = db.session.scalars(sa.select(Response).filter_by(attempt_id=attempt_id)).all()
+        assert [(r.item_id, r.correct) for r in stored] == [(item.id, False)]
 
 
 def test_test_mode_shows_no_feedback_until_the_result_page(page, learner):

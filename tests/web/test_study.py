@@ -277,6 +277,49 @@ def test_cram_and_study_now_ratings_also_reply_with_the_next_card(client, app, s
         assert [log.rating for log in logs][-1] == 4
 
 
+def test_a_practice_answer_sent_by_the_page_script_gets_its_feedback_in_the_reply(
+    client, app, seeded
+):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded)).group(1))
+    with app.app_context():
+        first, second = db.session.get(Attempt, attempt_id).item_ids[:2]
+    items = {i.id: i for i in _items(app, seeded)}
+    url = f"/attempts/{attempt_id}/items/{first}"
+    question = client.get(url).get_data(as_text=True)
+    assert "data-answer-in-place" in question and "js/answer.js" in question
+    reply = client.post(url, data=_wrong_form(items[first]), headers=NEXT_PAGE)
+    assert reply.status_code == 200
+    page = reply.get_data(as_text=True)
+    # The reply is what the redirect would have shown: the feedback and the next link.
+    assert "Correct answer" in page and "Source:" in page
+    assert f'/attempts/{attempt_id}/items/{second}"' in page and "data-answer-in-place" not in page
+    shown = client.get(url).get_data(as_text=True)
+    assert _without_csrf_tokens(page) == _without_csrf_tokens(shown)
+    # Sent again (a lost reply, then the plain form): the first answer stands, stored once.
+    again = client.post(url, data=_correct_form(items[first]), headers=NEXT_PAGE)
+    assert again.status_code == 200 and "Correct answer" in again.get_data(as_text=True)
+    plain = client.post(url, data=_correct_form(items[first]))
+    assert plain.status_code in (302, 303) and plain.headers["Location"].endswith(url)
+    with app.app_context():
+        stored = db.session.scalars(sa.select(Response).filter_by(attempt_id=attempt_id)).all()
+        assert [(r.item_id, r.correct) for r in stored] == [(first, False)]
+    # A refused answer comes back as the question with what to correct, as the form's would.
+    refused = client.post(f"/attempts/{attempt_id}/items/{second}", data={}, headers=NEXT_PAGE)
+    assert refused.status_code == 400 and "data-answer-in-place" in refused.get_data(as_text=True)
+
+
+def test_only_practice_answers_without_a_clock_are_posted_by_the_script(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded, "test")).group(1))
+    with app.app_context():
+        first, second = db.session.get(Attempt, attempt_id).item_ids[:2]
+    items = {i.id: i for i in _items(app, seeded)}
+    url = f"/attempts/{attempt_id}/items/{first}"
+    assert "data-answer-in-place" not in client.get(url).get_data(as_text=True)
+    # A test's answer moves on to the next question whoever posts it.
+    posted = client.post(url, data=_correct_form(items[first]), headers=NEXT_PAGE)
+    assert posted.status_code in (302, 303) and posted.headers["Location"].endswith(f"/{second}")
+
+
 def test_bad_rating_is_rejected(client, seeded, app):
     item = _items(app, seeded, "flashcard")[0]
     response = client.post(

@@ -1,10 +1,9 @@
 // Keyboard study: Space flips the card, 1-4 rate it. A rating is posted by fetch and the reply
-// is the next card's page, swapped in place: one request per card instead of a POST and a
-// redirected GET. Without JavaScript (or if fetch fails) the page still works as a plain
+// is the next card's page, swapped in place (swap.js): one request per card instead of a POST
+// and a redirected GET. Without JavaScript (or if fetch fails) the page still works as a plain
 // form: the card is a <details>, the ratings are submit buttons, the server redirects.
 (function () {
   "use strict";
-  const NEXT_PAGE_HEADER = "X-Quizapp-Next-Page";
   let shownAt = Date.now();
   let sent = false;
 
@@ -27,21 +26,11 @@
     form.submit();
   }
 
-  function showNextCard(html) {
-    const next = new DOMParser().parseFromString(html, "text/html");
-    const main = next.getElementById("content");
-    if (!main) throw new Error("no page content in the reply");
-    document.getElementById("content").replaceWith(document.adoptNode(main));
-    const header = next.querySelector("header.site");
-    const oldHeader = document.querySelector("header.site");
-    if (header && oldHeader) oldHeader.replaceWith(document.adoptNode(header));
-    document.title = next.title;
+  function showNextCard() {
     shownAt = Date.now();
     sent = false;
-    // Move focus to the new card, so screen readers read it and Space flips it.
-    const front = document.querySelector(".flashcard .front") || document.getElementById("content");
-    front.setAttribute("tabindex", "-1");
-    front.focus();
+    // Focus the new card, so screen readers read it and Space flips it.
+    QuizappSwap.focus(document.querySelector(".flashcard .front"));
   }
 
   document.addEventListener("submit", function (event) {
@@ -54,20 +43,12 @@
     if (duration) duration.value = String(Date.now() - shownAt);
     setBusy(form, true);
     const button = event.submitter;
-    if (!window.fetch || !window.DOMParser || !button || button.name !== "rating") return;
+    if (!window.QuizappSwap || !QuizappSwap.supported() || !button || button.name !== "rating") return;
     event.preventDefault();
     const body = new URLSearchParams(new FormData(form));
     body.set("rating", button.value);
-    const headers = {};
-    headers[NEXT_PAGE_HEADER] = "1";
-    fetch(form.action, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
-      .then(function (response) {
-        // A redirect here means the server sent the learner elsewhere (signed out, say).
-        if (response.redirected) { window.location.assign(response.url); return null; }
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.text();
-      })
-      .then(function (html) { if (html !== null) showNextCard(html); })
+    QuizappSwap.post(form, body)
+      .then(function (shown) { if (shown) showNextCard(); })
       .catch(function () { submitPlainly(form, button.value); });
   });
 

@@ -238,11 +238,16 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
                 return redirect(url_for("study.result", attempt_id=attempt_id))
             return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
         db.session.commit()
-        return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
-    if posted:  # an invalid answer: the page again, with the errors (the item's other
+        if not wants_next_page():
+            return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
+        # The page's script (answer.js) posted it: the reply is the page the redirect would
+        # show, the question with its feedback, read afresh after the commit.
+        attempt, item, response = get_attempt_item_or_404(attempt_id, item_id)
+    elif posted:  # an invalid answer: the page again, with the errors (the item's other
         # columns and the set load on first use, in one statement each)
         response = study.find_response(attempt_id, item_id)
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
+    deadline = study.deadline(attempt)
     return render_template(
         "study/question.html",
         attempt=attempt,
@@ -254,7 +259,11 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
         total=len(attempt.item_ids),
         # Only the feedback links to the next question: an unanswered one needs no more.
         next_id=study.next_item_id(attempt) if show_feedback else None,
-        deadline=study.deadline(attempt),
+        deadline=deadline,
+        # A practice answer without a clock can be posted by the page's script.
+        answer_in_place=response is None
+        and attempt.mode == AttemptMode.PRACTICE
+        and deadline is None,
     ), (400 if form.errors else 200)
 
 
