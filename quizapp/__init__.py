@@ -122,10 +122,15 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(accounts.load_user)
-    from quizapp.db_events import install_session_teardown, install_sqlite_pragmas
+    from quizapp.db_events import (
+        install_idle_ping,
+        install_session_teardown,
+        install_sqlite_pragmas,
+    )
 
     install_session_teardown(app)
     install_sqlite_pragmas(app)
+    install_idle_ping(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     # Connections per app process (a gunicorn worker): pool size plus overflow, PostgreSQL only.
     "DB_POOL_SIZE": 5,
     "DB_MAX_OVERFLOW": 5,
+    # PostgreSQL: a pooled connection idle at least this long (seconds) is tested before use
+    # (quizapp.db_events.install_idle_ping); 0 tests every checkout.
+    "DB_PING_AFTER_IDLE": 1.0,
     "WTF_CSRF_TIME_LIMIT": None,
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     "PROXY_COUNT": 0,
@@ -97,6 +100,8 @@ def load_environment(app: Flask) -> None:
     for name in ("DB_POOL_SIZE", "DB_MAX_OVERFLOW"):
         if value := os.environ.get(name):
             app.config[name] = int(value)
+    if value := os.environ.get("DB_PING_AFTER_IDLE"):
+        app.config["DB_PING_AFTER_IDLE"] = float(value)
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         # Behind HTTPS: cookies only over TLS.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
@@ -127,8 +132,9 @@ def finalise(app: Flask) -> None:
         # pre-ping: a file never drops the connection, and it costs a statement a request.
         options.setdefault("connect_args", {"timeout": 15})
     elif uri.startswith("postgresql"):
-        # A server restart leaves dead connections in the pool: test each at checkout.
-        options.setdefault("pool_pre_ping", True)
+        # A server restart leaves dead connections in the pool. SQLAlchemy's pre-ping would
+        # test every checkout, a round trip per request; install_idle_ping tests only the
+        # connections that sat idle, which a restart must have left idle for its length.
         options.setdefault("pool_size", app.config["DB_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DB_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)

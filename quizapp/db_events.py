@@ -14,6 +14,7 @@ atomically calls :func:`begin_write` first (and locks the row on PostgreSQL).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,6 +46,48 @@ def install_session_teardown(app: Flask) -> None:
         except sa.exc.DBAPIError as exc:
             log.warning("discarding a session whose connection failed: %s", exc.orig)
             db.session.registry.clear()
+
+
+# connection record info key: time.monotonic() when the connection went back to the pool
+_IDLE_SINCE = "quizapp_idle_since"
+
+
+def install_idle_ping(app: Flask) -> None:
+    """PostgreSQL: test a pooled connection before use if it sat idle in the pool for
+    ``DB_PING_AFTER_IDLE`` seconds or more, and replace it if the test fails.
+
+    A database restart or failover kills every pooled connection. Each of them was idle for
+    at least as long as the server was down, so testing only idle ones finds them all, and
+    the connections a busy worker reuses many times a second are not tested at all
+    (SQLAlchemy's ``pool_pre_ping`` costs a round trip on every request). A connection killed
+    alone within a second of its last use (pg_terminate_backend) fails one request, which
+    SQLAlchemy then discards."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        return  # configured to test every checkout anyway
+    with app.app_context():
+        engine = db.engine
+    if getattr(engine, "_quizapp_idle_ping", False):
+        return
+    engine._quizapp_idle_ping = True  # type: ignore[attr-defined]
+    idle_limit = float(app.config["DB_PING_AFTER_IDLE"])
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "checkin")
+    def _went_idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < idle_limit:
+            return  # just opened, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            # The pool discards this connection and checks out a fresh one.
+            raise sa.exc.DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
 def install_sqlite_pragmas(app: Flask) -> None:

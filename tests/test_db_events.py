@@ -1,6 +1,7 @@
 """SQLite transactions: reads never block, the write lock is taken at the first write."""
 
 import sqlite3
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -97,6 +98,44 @@ def test_a_connection_killed_during_a_request_still_gets_the_apps_response(app, 
     assert (response.status_code, response.get_data(as_text=True)) == (200, "done")
     with app.app_context():  # and the next request gets a working connection
         assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1
+
+
+def _backend_pid() -> int:
+    with db.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _terminate(pid: int) -> None:
+    """Kill a server process from outside the app's pool, as a restart or an admin would."""
+    outside = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    with outside.connect() as connection:
+        connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        connection.commit()
+    outside.dispose()
+
+
+def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(app, backend):
+    """The database restarted while the app was idle: the next request must not fail on the
+    dead connection the pool kept, and the connections in constant use cost no test."""
+    if backend != "postgresql":
+        pytest.skip("terminating a server connection needs PostgreSQL")
+    with app.app_context():
+        dialect = db.engine.dialect
+        pings = []
+        real_ping = dialect.do_ping
+        dialect.do_ping = lambda dbapi_connection: pings.append(1) or real_ping(dbapi_connection)
+        try:
+            db.session.remove()
+            first = _backend_pid()
+            assert [_backend_pid() for _ in range(5)] == [first] * 5  # the pool reuses it
+            assert pings == []  # in use a moment ago: not tested
+            _terminate(first)
+            time.sleep(app.config["DB_PING_AFTER_IDLE"] + 0.1)
+            replacement = _backend_pid()  # the test finds it dead; the pool opens another
+            assert replacement != first and pings == [1]
+            assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1
+        finally:
+            del dialect.do_ping
 
 
 def test_a_signed_in_learner_gets_an_error_page_while_the_database_is_down(tmp_path):
