@@ -124,6 +124,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(accounts.load_user)
     from quizapp.db_events import (
         install_idle_ping,
+        install_lazy_begin,
         install_session_teardown,
         install_sqlite_pragmas,
     )
@@ -131,6 +132,7 @@ def register_extensions(app: Flask) -> None:
     install_session_teardown(app)
     install_sqlite_pragmas(app)
     install_idle_ping(app)
+    install_lazy_begin(app)
 
 
 def register_blueprints(app: Flask) -> None:

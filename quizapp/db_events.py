@@ -14,7 +14,9 @@ atomically calls :func:`begin_write` first (and locks the row on PostgreSQL).
 from __future__ import annotations
 
 import logging
+import re
 import time
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +50,19 @@ def install_session_teardown(app: Flask) -> None:
             db.session.registry.clear()
 
 
+def _engine_to_set_up(app: Flask, scheme: str, flag: str) -> sa.Engine | None:
+    """The app's engine if its URL has this scheme and ``flag`` was not set up on it yet
+    (several apps, in tests, may share one engine)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith(scheme):
+        return None
+    with app.app_context():
+        engine = db.engine
+    if getattr(engine, flag, False):
+        return None
+    setattr(engine, flag, True)
+    return engine
+
+
 # connection record info key: time.monotonic() when the connection went back to the pool
 _IDLE_SINCE = "quizapp_idle_since"
 
@@ -62,15 +77,11 @@ def install_idle_ping(app: Flask) -> None:
     (SQLAlchemy's ``pool_pre_ping`` costs a round trip on every request). A connection killed
     alone within a second of its last use (pg_terminate_backend) fails one request, which
     SQLAlchemy then discards."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        return
     if app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
         return  # configured to test every checkout anyway
-    with app.app_context():
-        engine = db.engine
-    if getattr(engine, "_quizapp_idle_ping", False):
+    engine = _engine_to_set_up(app, "postgresql", "_quizapp_idle_ping")
+    if engine is None:
         return
-    engine._quizapp_idle_ping = True  # type: ignore[attr-defined]
     idle_limit = float(app.config["DB_PING_AFTER_IDLE"])
     dialect = engine.dialect
 
@@ -90,15 +101,65 @@ def install_idle_ping(app: Flask) -> None:
             raise sa.exc.DisconnectionError(f"pooled connection is dead: {exc}") from exc
 
 
+# connection record info key: True while reads run without a transaction (install_lazy_begin)
+_LAZY_BEGIN = "quizapp_lazy_begin"
+# What may run outside a transaction: a SELECT that locks nothing and changes nothing.
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_SELECT_WITH_EFFECTS = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b"
+    r"|\b(?:nextval|setval|pg_advisory\w*|pg_notify|lo_\w+)\s*\(",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=512)
+def _needs_transaction(statement: str) -> bool:
+    return _SELECT.match(statement) is None or _SELECT_WITH_EFFECTS.search(statement) is not None
+
+
+def install_lazy_begin(app: Flask) -> None:
+    """PostgreSQL: reads run without BEGIN; a request's transaction starts at its first write.
+
+    psycopg sends BEGIN as a round trip of its own before a transaction's first statement,
+    and a request that only read ends with a ROLLBACK: two of a flashcard page's six round
+    trips. Under READ COMMITTED (PostgreSQL's default) every statement reads a snapshot of
+    its own, even inside a transaction, and a plain SELECT holds no lock after it ends, so a
+    read outside a transaction sees what it would have seen inside one. The first statement
+    that is not a plain read (a write, a locking read, a savepoint, DDL) turns psycopg's
+    autocommit off, so psycopg sends BEGIN before it, and everything from there to the
+    commit or rollback is one transaction, as before. Each checkout starts lazy again."""
+    engine = _engine_to_set_up(app, "postgresql", "_quizapp_lazy_begin")
+    if engine is None:
+        return
+
+    dialect = engine.dialect
+
+    @sa.event.listens_for(engine, "checkout")
+    def _read_without_begin(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        try:
+            dbapi_connection.autocommit = True  # idle: the pool rolled back at checkin
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError(f"pooled connection is unusable: {exc}") from exc
+        record.info[_LAZY_BEGIN] = True
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(
+        connection: sa.Connection, cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        dbapi_connection = cursor.connection
+        if not dbapi_connection.autocommit or not _needs_transaction(statement):
+            return
+        info = connection.connection.info
+        if info.get(_LAZY_BEGIN) and "isolation_level" not in connection.get_execution_options():
+            dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+            info[_LAZY_BEGIN] = False
+
+
 def install_sqlite_pragmas(app: Flask) -> None:
     """Make every SQLite connection of this app use WAL and enforce foreign keys."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    engine = _engine_to_set_up(app, "sqlite", "_quizapp_pragmas")
+    if engine is None:
         return
-    with app.app_context():
-        engine = db.engine
-    if getattr(engine, "_quizapp_pragmas", False):
-        return
-    engine._quizapp_pragmas = True  # type: ignore[attr-defined]
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -138,6 +138,39 @@ def test_a_pooled_connection_killed_while_idle_is_replaced_before_use(app, backe
             del dialect.do_ping
 
 
+def _statement_time() -> object:
+    """now() is the start of the transaction, or of the statement when there is none."""
+    value = db.session.execute(sa.text("SELECT now()")).scalar_one()
+    time.sleep(0.02)
+    return value
+
+
+def test_reads_run_without_a_transaction_until_the_first_write(app, backend):
+    """PostgreSQL: no BEGIN round trip for reads; from the first write to the commit (or the
+    rollback) everything is one transaction, as before."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's transactions are set up in install_sqlite_pragmas")
+    with app.app_context():
+        db.session.remove()
+        users = db.session.scalar(sa.select(sa.func.count(User.id)))
+        assert _statement_time() != _statement_time()  # each read stands alone
+        accounts.create_guest()
+        db.session.flush()  # the first write: BEGIN goes with it
+        assert _statement_time() == _statement_time()  # one transaction
+        accounts.create_guest()
+        db.session.rollback()  # undoes both writes, the reads between them did not commit
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
+        assert _statement_time() != _statement_time()  # the next reads stand alone again
+        db.session.execute(sa.select(User).limit(1).with_for_update())
+        assert _statement_time() == _statement_time()  # a locking read opens a transaction
+        db.session.commit()
+        with db.engine.connect() as connection:  # an explicit isolation level is respected
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.execute(sa.insert(User).values(username="direct"))
+            connection.rollback()  # nothing to undo: it committed itself
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == users + 1
+
+
 def test_a_signed_in_learner_gets_an_error_page_while_the_database_is_down(tmp_path):
     """PostgreSQL refusing connections (a restart): loading the signed-in user fails, and the
     error page, whose header also needs that user, must not fail in turn."""
