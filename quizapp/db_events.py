@@ -1,14 +1,15 @@
-"""Engine-level settings for SQLite: WAL, busy timeout, foreign keys, and a short write lock.
+"""Engine-level settings: SQLite's WAL, busy timeout, foreign keys and short write lock;
+PostgreSQL's pooled connections tested when idle; transactions begun at the first write.
 
 SQLite lets one connection write at a time. A request first reads (the user, the attempt,
-the item) in a deferred transaction that never blocks anyone; at its first write the read
-transaction is ended and ``BEGIN IMMEDIATE`` takes the write lock, which is then held only
-for the writes and the commit. Upgrading a read transaction in place would fail at once with
-"database is locked" whenever another connection had committed meanwhile, and holding the
-lock for the whole request (the previous design) ran every POST of every worker one at a
-time. Reads before the first write therefore see committed data that may be a moment old,
-exactly as PostgreSQL's READ COMMITTED does; code that must read and write one row
-atomically calls :func:`begin_write` first (and locks the row on PostgreSQL).
+the item) outside any transaction, which never blocks anyone; its first statement that is
+not a plain read takes the write lock with ``BEGIN IMMEDIATE``, held only for the writes and
+the commit. Upgrading a read transaction in place would fail at once with "database is
+locked" whenever another connection had committed meanwhile, and holding the lock for the
+whole request (an earlier design) ran every POST of every worker one at a time. Each read
+therefore sees the latest committed data, exactly as PostgreSQL's READ COMMITTED does (where
+reads also run before the transaction begins: install_lazy_begin); code that must read and
+write one row atomically calls :func:`begin_write` first (and locks the row on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from quizapp.extensions import db
 
 # connection.info key: "deferred" (reading, no lock) or "immediate" (holds the write lock).
 _TRANSACTION = "quizapp_sqlite_transaction"
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
 
 
 log = logging.getLogger(__name__)
@@ -175,20 +175,18 @@ def install_sqlite_pragmas(app: Flask) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # No BEGIN yet: reads run in autocommit, each on the latest snapshot, as PostgreSQL's
+        # reads do (install_lazy_begin). The first write begins the transaction.
         connection.info[_TRANSACTION] = "deferred"
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def _before_write(connection: sa.Connection, cursor: Any, statement: str, *_args: Any) -> None:
-        if connection.info.get(_TRANSACTION) == "deferred" and statement.lstrip()[
-            :9
-        ].upper().startswith(_WRITES):
+        if connection.info.get(_TRANSACTION) == "deferred" and _needs_transaction(statement):
             _take_write_lock(connection, cursor)
 
 
 def _take_write_lock(connection: sa.Connection, cursor: Any) -> None:
-    """End the read transaction and start a write transaction (waits for the lock)."""
-    cursor.execute("COMMIT")
+    """Start the write transaction (waits for the lock)."""
     connection.info[_TRANSACTION] = None  # if BEGIN IMMEDIATE times out, nothing is open
     cursor.execute("BEGIN IMMEDIATE")
     connection.info[_TRANSACTION] = "immediate"

@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from quizapp.db_events import begin_write
 from quizapp.domain import grading, scheduling
@@ -284,6 +285,7 @@ def _snapshot(state: CardState) -> scheduling.CardSnapshot:
 # parameters, and reused: building a SQLAlchemy statement (and its cache key) costs more
 # CPU than running these indexed queries.
 _USER, _SET, _NOW, _LIMIT = (sa.bindparam(name) for name in ("user_id", "set_id", "now", "limit"))
+_MIDNIGHT = sa.bindparam("midnight")
 
 
 @cache
@@ -325,7 +327,7 @@ def _started_sets_query() -> sa.Select:
 @cache
 def _started_today_query() -> sa.Select:
     return sa.select(sa.func.count(CardState.id)).where(
-        CardState.user_id == _USER, CardState.created_at >= sa.bindparam("midnight")
+        CardState.user_id == _USER, CardState.created_at >= _MIDNIGHT
     )
 
 
@@ -391,14 +393,77 @@ class CardPage(NamedTuple):
 def card_page(
     user: User, study_set: StudySet | None = None, now: datetime | None = None
 ) -> CardPage:
-    """next_card and due_counts, one statement fewer: the count of cards started today,
-    which the queue needs for the daily limit, comes with the due counts. A flashcard page
-    is shown after every rating, so each statement is paid on every card."""
+    """next_card and due_counts in fewer statements. A flashcard page is shown after every
+    rating, so each statement is paid on every card: for one set the page is one statement;
+    for Study now (every set) the count of cards started today, which the queue needs for
+    the daily limit, comes with the due counts."""
     now = now or utcnow()
+    if study_set is not None:
+        return _set_card_page(user, study_set, now)
     due, started_today = _due_counts(user, study_set, now, 7, with_started_today=True)
     queue = card_queue(user, study_set, limit=1, now=now, started_today=started_today)
     item, state = queue[0] if queue else (None, None)
     return CardPage(item, state, due)
+
+
+def _set_card_page(user: User, study_set: StudySet, now: datetime, days: int = 7) -> CardPage:
+    params = _due_count_params(user, study_set, now, days)
+    params.update(
+        now=now, midnight=_midnight(now),
+        # New cards come from published sets only, and within the learner's daily limit.
+        new_limit=user.daily_new_limit if study_set.status == "published" else 0,
+    )  # fmt: skip
+    row = db.session.execute(_set_card_page_query(days), params).one()
+    return CardPage(row[-2], row[-1], [int(count) for count in row[:days]])
+
+
+@cache
+def _set_card_page_query(days: int) -> sa.Select:
+    """The due counts, and the next card with its state: the most overdue card, else (when
+    the daily limit leaves room) the set's first new card, the same rules as card_queue.
+    COALESCE looks for a new card only when nothing is due. The subqueries use aliases of
+    their own so that none of them correlates with the statement around it."""
+    due_state, due_item = aliased(CardState), aliased(Item)
+    due_id = (
+        sa.select(due_state.item_id)
+        .join(due_item, due_item.id == due_state.item_id)
+        .where(due_state.user_id == _USER, due_state.set_id == _SET, due_state.due <= _NOW)
+        .where(due_item.status == ItemStatus.PUBLISHED)
+        .order_by(due_state.due, due_state.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    new_item, seen_state, started_state = aliased(Item), aliased(CardState), aliased(CardState)
+    started_today = (
+        sa.select(sa.func.count(started_state.id))
+        .where(started_state.user_id == _USER, started_state.created_at >= _MIDNIGHT)
+        .scalar_subquery()
+    )
+    seen = (
+        sa.exists()
+        .where(seen_state.user_id == _USER, seen_state.item_id == new_item.id)
+        .correlate(new_item)
+    )
+    new_id = (
+        sa.select(new_item.id)
+        .where(new_item.set_id == _SET, new_item.status == ItemStatus.PUBLISHED)
+        .where(
+            new_item.type == "flashcard",
+            ~seen,
+            sa.bindparam("new_limit", type_=sa.Integer) > started_today,
+        )
+        .order_by(new_item.position, new_item.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    counts = _due_counts_query(days, per_set=True)
+    page = counts.add_columns(sa.func.coalesce(due_id, new_id).label("card_id")).subquery()
+    return (
+        sa.select(*page.c, Item, CardState)
+        .select_from(page)
+        .outerjoin(Item, Item.id == page.c.card_id)
+        .outerjoin(CardState, (CardState.user_id == _USER) & (CardState.item_id == Item.id))
+    )
 
 
 def new_cards_left_today(user: User, now: datetime, started: int | None = None) -> int:
@@ -545,11 +610,9 @@ def due_counts(
     return _due_counts(user, study_set, now or utcnow(), days)[0]
 
 
-def _due_counts(
-    user: User, study_set: StudySet | None, now: datetime, days: int, *,
-    with_started_today: bool = False,
-) -> tuple[list[int], int | None]:  # fmt: skip
-    """Due counts and (``with_started_today``) the cards the learner started today."""
+def _due_count_params(
+    user: User, study_set: StudySet | None, now: datetime, days: int
+) -> dict[str, Any]:
     midnight = _midnight(now)
     params: dict[str, Any] = {
         f"edge{day}": midnight + timedelta(days=day + 1) for day in range(days)
@@ -557,8 +620,17 @@ def _due_counts(
     params["user_id"] = user.id
     if study_set is not None:
         params["set_id"] = study_set.id
+    return params
+
+
+def _due_counts(
+    user: User, study_set: StudySet | None, now: datetime, days: int, *,
+    with_started_today: bool = False,
+) -> tuple[list[int], int | None]:  # fmt: skip
+    """Due counts and (``with_started_today``) the cards the learner started today."""
+    params = _due_count_params(user, study_set, now, days)
     if with_started_today:
-        params["midnight"] = midnight
+        params["midnight"] = _midnight(now)
     query = _due_counts_query(days, study_set is not None, with_started_today)
     row = db.session.execute(query, params).one()
     if with_started_today:

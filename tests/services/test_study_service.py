@@ -202,6 +202,16 @@ def test_card_page_serves_what_next_card_and_due_counts_serve(app, seeded):
         done = both_ways(later + timedelta(seconds=1))
         assert done.item is None and done.state is None
         assert both_ways(later + timedelta(seconds=1), in_set=False).item is None
+        # A set taken off the shelf: cards already due still come, new ones do not.
+        user.daily_new_limit = 20
+        study_set.status = "draft"
+        weeks_later = later + timedelta(weeks=8)
+        assert both_ways(weeks_later).item in (cards[0], cards[1])
+        for card in cards[:2]:
+            study.review_card(user, card, 4, now=weeks_later)
+        assert both_ways(weeks_later + timedelta(seconds=1)).item is None
+        study_set.status = "published"
+        assert both_ways(weeks_later + timedelta(seconds=1)).item == cards[2]
 
 
 def test_cram_serves_the_card_seen_least_recently(app, seeded):
