@@ -422,7 +422,8 @@ def _set_card_page_query(days: int) -> sa.Select:
     """The due counts, and the next card with its state: the most overdue card, else (when
     the daily limit leaves room) the set's first new card, the same rules as card_queue.
     COALESCE looks for a new card only when nothing is due. The subqueries use aliases of
-    their own so that none of them correlates with the statement around it."""
+    their own (or no correlation at all) so that none of them correlates with a statement
+    around it."""
     due_state, due_item = aliased(CardState), aliased(Item)
     due_id = (
         sa.select(due_state.item_id)
@@ -433,12 +434,8 @@ def _set_card_page_query(days: int) -> sa.Select:
         .limit(1)
         .scalar_subquery()
     )
-    new_item, seen_state, started_state = aliased(Item), aliased(CardState), aliased(CardState)
-    started_today = (
-        sa.select(sa.func.count(started_state.id))
-        .where(started_state.user_id == _USER, started_state.created_at >= _MIDNIGHT)
-        .scalar_subquery()
-    )
+    new_item, seen_state = aliased(Item), aliased(CardState)
+    started_today = _started_today_query().correlate(None).scalar_subquery()
     seen = (
         sa.exists()
         .where(seen_state.user_id == _USER, seen_state.item_id == new_item.id)
