@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -28,11 +29,23 @@ ON_DEMAND_MODULES = (
 )
 
 
+class QuizappFlask(Flask):
+    """Flask, with the per-call async check made cheap: quizapp's views and hooks are plain
+    functions, and asking ``inspect`` about each of them (seven times a request) cost more
+    than the hooks themselves."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is not None and not code.co_flags & inspect.CO_COROUTINE:
+            return func  # a plain def (or a method of one): called as it is
+        return super().ensure_sync(func)  # async def, partials, other callables
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build, configure, register and return the app; no database or network I/O here."""
     # QUIZAPP_INSTANCE_PATH moves instance/ (database, secret key, config.py) elsewhere.
     instance_path = os.environ.get("QUIZAPP_INSTANCE_PATH") or None
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = QuizappFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(config.DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -170,7 +183,16 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Send CSP and the other security headers on every response."""
-    from quizapp.web.security import add_security_headers
+    """Send CSP and the other security headers on every response; embed and LTI pages
+    get their own frame ancestors."""
+    from quizapp.web.security import (
+        FRAMED_BLUEPRINTS,
+        SecurityHeaders,
+        SessionCookies,
+        add_page_policy,
+    )
 
-    app.after_request(add_security_headers)
+    for blueprint in FRAMED_BLUEPRINTS:  # after_request for these blueprints' pages only
+        app.after_request_funcs.setdefault(blueprint, []).append(add_page_policy)
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    app.session_interface = SessionCookies()

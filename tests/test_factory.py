@@ -92,6 +92,42 @@ def test_security_headers_on_every_response(client):
     assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
+@pytest.mark.parametrize("path", ["/no-such-page", "/static/css/app.css", "/healthz"])
+def test_every_kind_of_response_gets_each_security_header_once(client, path):
+    response = client.get(path)
+    response.close()  # a static file's response holds the file open
+    names = [name.lower() for name, _value in response.headers]
+    for name in ("content-security-policy", "x-content-type-options", "referrer-policy",
+                 "permissions-policy", "cross-origin-opener-policy"):  # fmt: skip
+        assert names.count(name) == 1, (path, name)
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_plain_views_run_as_they_are_and_async_ones_still_go_through_flask(app):
+    def now():
+        return "x"
+
+    async def later():
+        return "x"
+
+    assert app.ensure_sync(now) is now
+    try:
+        wrapped = app.ensure_sync(later)
+    except RuntimeError as exc:  # Flask without its "async" extra says so
+        assert "async" in str(exc)
+    else:
+        assert wrapped is not later
+
+
+def test_a_header_the_app_set_itself_stands(app):
+    @app.get("/framed-by-anyone")
+    def framed_by_anyone():
+        return "x", {"Content-Security-Policy": "frame-ancestors *"}
+
+    response = app.test_client().get("/framed-by-anyone")
+    assert response.headers.getlist("Content-Security-Policy") == ["frame-ancestors *"]
+
+
 def test_proxy_fix_makes_forwarded_https_secure(tmp_path):
     app = create_app(
         {

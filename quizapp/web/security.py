@@ -8,8 +8,10 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, g, request
+from flask import Flask, Response, abort, after_this_request, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +50,8 @@ def allow_framing_by(origins: Iterable[str | None]) -> None:
 
 def allow_form_posts_to(origins: Iterable[str | None]) -> None:
     """Let this page's forms post to these origins (a deep-linking return URL, say)."""
+    if "form_action" not in g and request.blueprint not in FRAMED_BLUEPRINTS:
+        after_this_request(add_page_policy)
     _add_origins("form_action", origins)
 
 
@@ -112,38 +116,77 @@ def same_origin_post() -> bool:
     return as_origin(origin) == as_origin(request.host_url)
 
 
-# Every page but the framed ones and those with extra form targets sends the same policy:
-# built once instead of formatted per response.
+# Every page but the framed ones and those with extra form targets sends the same policy,
+# and every page the same other headers: built once, added to the WSGI header list as they
+# are. (Through werkzeug's Headers each value is scanned for newlines on every response: a
+# thirtieth of an answer's instructions went to checking these constants.)
 SAME_ORIGIN_CSP = CSP.format(ancestors="'self'", form_action="'self'")
-FIXED_HEADERS = (
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", SAME_ORIGIN_CSP),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
 )
+HTTPS_HEADERS = (*DEFAULT_HEADERS, ("Strict-Transport-Security", "max-age=31536000"))
 
 
-def add_security_headers(response: Response) -> Response:
-    """CSP, nosniff, referrer policy, and HSTS when the request came over HTTPS.
+class SecurityHeaders:
+    """WSGI middleware: CSP, nosniff, referrer and permissions policy, COOP, and HSTS when
+    the request came over HTTPS, on every response (error pages and static files too).
 
-    A view may have set one of them itself; its value stands."""
-    headers = response.headers
-    present = {name.lower() for name, _value in headers.items()}
-    if "content-security-policy" not in present:
-        if request.blueprint in FRAMED_BLUEPRINTS or "form_action" in g:
-            csp = CSP.format(ancestors=frame_ancestors(), form_action=form_action())
-        else:
-            csp = SAME_ORIGIN_CSP
-        headers.add("Content-Security-Policy", csp)
-    for name, value in FIXED_HEADERS:
-        if name.lower() not in present:
-            headers.add(name, value)
-    if "cross-origin-opener-policy" not in present:
+    A view or ``add_page_policy`` may have set one of them; its value stands. Install
+    it inside ProxyFix, so that a request forwarded as HTTPS counts as HTTPS.
+    """
+
+    def __init__(self, app: Callable[..., Any]) -> None:
+        self.app = app
+        self.plain = [(name.lower(), name, value) for name, value in DEFAULT_HEADERS]
+        self.https = [(name.lower(), name, value) for name, value in HTTPS_HEADERS]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        wanted = self.https if environ.get("wsgi.url_scheme") in ("https", "wss") else self.plain
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _value in headers}
+            headers.extend((name, value) for key, name, value in wanted if key not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of
+    keys instead of on every request (building one also serializes an empty dict to find
+    out whether the serializer makes text)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        try:
+            return self._serializers[keys]
+        except KeyError:
+            if len(self._serializers) > 8:  # keys rotated in a long-lived process
+                self._serializers.clear()
+            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+            return serializer
+
+
+def add_page_policy(response: Response) -> Response:
+    """The headers that depend on the page, where they differ from SecurityHeaders' fixed
+    ones: embed and LTI pages may be framed by LMS origins, a page may post forms
+    elsewhere, and LTI pages keep their opener. Runs only for those pages (the embed and
+    LTI blueprints, and pages that called allow_form_posts_to), not on every response."""
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = CSP.format(
+            ancestors=frame_ancestors(), form_action=form_action()
+        )
+    if request.blueprint == "lti" and "Cross-Origin-Opener-Policy" not in response.headers:
         # LTI pages are opened by an LMS as popups and talk back to their opener
         # (dynamic registration's close message); same-origin would cut that link.
-        opener = "unsafe-none" if request.blueprint == "lti" else "same-origin"
-        headers.add("Cross-Origin-Opener-Policy", opener)
-    if request.is_secure and "strict-transport-security" not in present:
-        headers.add("Strict-Transport-Security", "max-age=31536000")
+        response.headers["Cross-Origin-Opener-Policy"] = "unsafe-none"
     return response
 
 
