@@ -61,10 +61,10 @@ def review_keyed(
 
     The caller runs this in a savepoint: a duplicate key raises IntegrityError on flush.
     """
-    state = study.review_card(user, item, rating, duration_ms=duration_ms, now=now)
+    state_id = study.review_card(user, item, rating, duration_ms=duration_ms, now=now)
     log = db.session.scalar(
         sa.select(ReviewLog)
-        .where(ReviewLog.card_state_id == state.id, ReviewLog.user_id == user.id)
+        .where(ReviewLog.card_state_id == state_id, ReviewLog.user_id == user.id)
         .order_by(ReviewLog.id.desc())
         .limit(1)
     )
@@ -72,4 +72,7 @@ def review_keyed(
         # The column is unique across users: namespace the client's key by user.
         log.idempotency_key = f"{user.id}:{key}"[:100]
         db.session.flush()
+    state = db.session.get(CardState, state_id)
+    if state is None:  # the row was just written in this transaction
+        raise LookupError(f"card state {state_id} vanished")
     return state

@@ -44,12 +44,24 @@ class TimeUp(StudyError):
     """The answer came after the time limit; the attempt has been finished."""
 
 
-@dataclass(frozen=True)
 class Recorded:
-    """The stored response and whether this call created it (False for a repeat)."""
+    """The stored response and whether this call created it (False for a repeat).
 
-    response: Response
-    created: bool
+    A new response's object is built on first use of ``response``: the web views never
+    read it (the page reads the row afresh), the API does."""
+
+    def __init__(
+        self, response: Response | None, created: bool, values: dict[str, Any] | None = None
+    ) -> None:
+        self._response = response
+        self._values = values
+        self.created = created
+
+    @property
+    def response(self) -> Response:
+        if self._response is None:
+            self._response = Response(**self._values or {})
+        return self._response
 
 
 # A test answer arriving this long after the time limit still counts (network latency).
@@ -185,14 +197,14 @@ def record_answer(
     else:
         result = grading.grade(item, answer)
         values.update(correct=result.correct, score=result.score, max_score=result.max_score)
-    response = insert_once(db.session, Response, values, key=("attempt_id", "item_id"))
-    if response is None:
+    new_id = insert_once(db.session, Response, values, key=("attempt_id", "item_id"))
+    if new_id is None:
         # A concurrent request stored it first: answers are recorded exactly once.
         existing = find_response(attempt.id, item.id)
         if existing is None:  # the key exists, so the row does (unless just deleted)
             raise StudyError("the answer could not be stored; try again")
         return Recorded(existing, created=False)
-    return Recorded(response, created=True)
+    return Recorded(None, created=True, values={"id": new_id, **values})
 
 
 def find_response(attempt_id: int, item_id: int) -> Response | None:
@@ -502,8 +514,11 @@ def review_card(
     expected_reps: int | None = None,
     duration_ms: int | None = None,
     now: datetime | None = None,
-) -> CardState:
-    """Rate a flashcard with FSRS and log it; a repeated submit (same reps) changes nothing."""
+) -> int:
+    """Rate a flashcard with FSRS and log it; a repeated submit (same reps) changes nothing.
+
+    Returns the id of the learner's card state (a first rating inserts it without building
+    its object: read it with ``db.session.get`` if needed)."""
     now = now or utcnow()
     if expected_reps == 0:
         # The page showed a new card: its first rating is one INSERT. If the card exists
@@ -517,7 +532,7 @@ def review_card(
     begin_write(db.session)
     state = db.session.scalar(_card_state_for_update(), {"user_id": user.id, "item_id": item.id})
     if state is not None and expected_reps is not None and state.reps != expected_reps:
-        return state  # the same rating submitted twice: already applied
+        return state.id  # the same rating submitted twice: already applied
     if state is None:
         created = _rate_new_card(user, item, rating, duration_ms, now)
         if created is None:
@@ -539,27 +554,27 @@ def review_card(
     state.reps += 1
     _log_review(user, item, state.id, rating, duration_ms, now, before, after)
     db.session.flush()
-    return state
+    return state.id
 
 
 def _rate_new_card(
     user: User, item: Item | CardRef, rating: int, duration_ms: int | None, now: datetime
-) -> CardState | None:
-    """A card's first rating as one INSERT with the reviewed state, or None if the
-    learner's card already exists (the (user_id, item_id) key decides)."""
+) -> int | None:
+    """A card's first rating as one INSERT with the reviewed state (its id), or None if
+    the learner's card already exists (the (user_id, item_id) key decides)."""
     before = scheduling.new_snapshot(now)
     after = scheduling.review(
         before, rating, now, desired_retention=user.desired_retention, card_id=item.id
     )
-    state = insert_once(
+    state_id = insert_once(
         db.session, CardState,
         {"user_id": user.id, "item_id": item.id, "set_id": item.set_id, "reps": 1, "lapses": 0,
          "created_at": now, **_state_fields(after)},
         key=("user_id", "item_id"),
     )  # fmt: skip
-    if state is not None:
-        _log_review(user, item, state.id, rating, duration_ms, now, before, after)
-    return state
+    if state_id is not None:
+        _log_review(user, item, state_id, rating, duration_ms, now, before, after)
+    return state_id
 
 
 def _state_fields(after: scheduling.CardSnapshot) -> dict[str, Any]:

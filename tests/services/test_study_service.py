@@ -137,9 +137,9 @@ def test_due_counts_buckets_overdue_today_and_each_following_day(app, seeded):
             midnight + timedelta(days=7),  # beyond the window
         ]
         for card, due in zip(cards, dues, strict=False):
-            state = study.review_card(user, card, 3, now=now)
+            state_id = study.review_card(user, card, 3, now=now)
             db.session.execute(  # placed by hand
-                sa.update(CardState).where(CardState.id == state.id).values(due=due)
+                sa.update(CardState).where(CardState.id == state_id).values(due=due)
             )
         assert study.due_counts(user, study_set, now=now) == [2, 1, 0, 0, 0, 0, 1]
         assert study.due_counts(user, now=now) == [2, 1, 0, 0, 0, 0, 1]
