@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from quizapp import create_app
-from quizapp.db_events import begin_write
+from quizapp.db_events import begin_write, commit_before_redirect
 from quizapp.extensions import db
 from quizapp.models import User
 from quizapp.services import accounts
@@ -185,3 +185,16 @@ def test_a_signed_in_learner_gets_an_error_page_while_the_database_is_down(tmp_p
     assert "Something went wrong on our side" in page.get_data(as_text=True)
     api = client.get("/api/v1/sets")
     assert api.status_code == 500 and api.get_json()["error"]["code"] == "internal_server_error"
+
+
+def test_a_commit_before_a_redirect_keeps_what_was_loaded_and_later_commits_expire(sqlite_app):
+    app, _path = sqlite_app
+    with app.app_context():
+        user = db.session.get(User, 1)
+        user.desired_retention = 0.85
+        commit_before_redirect()
+        assert "desired_retention" in user.__dict__  # still loaded: no SELECT to read it
+        assert db.session.scalar(sa.select(User.desired_retention)) == 0.85  # stored
+        user.desired_retention = 0.8
+        db.session.commit()  # an ordinary commit still expires
+        assert "desired_retention" not in user.__dict__

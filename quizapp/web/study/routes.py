@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 from sqlalchemy.orm import contains_eager, load_only
 
+from quizapp.db_events import commit_before_redirect
 from quizapp.domain import grading
 from quizapp.extensions import db
 from quizapp.models import (
@@ -233,13 +234,14 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
             abort(400, str(exc))
         if attempt.mode == AttemptMode.TEST:  # on to the next question, or the score
             next_id = study.next_item_id(attempt)
-            db.session.commit()
+            commit_before_redirect()
             if next_id is None:
                 return redirect(url_for("study.result", attempt_id=attempt_id))
             return redirect(url_for("study.question", attempt_id=attempt_id, item_id=next_id))
-        db.session.commit()
         if not wants_next_page():
+            commit_before_redirect()
             return redirect(url_for("study.question", attempt_id=attempt_id, item_id=item_id))
+        db.session.commit()
         # The page's script (answer.js) posted it: the reply is the page the redirect would
         # show, the question with its feedback, read afresh after the commit.
         attempt, item, response = get_attempt_item_or_404(attempt_id, item_id)
@@ -330,8 +332,9 @@ def _first_card(study_set: StudySet) -> Item | None:
 @bp.post("/sets/<int:set_id>/flashcards/<int:item_id>")
 def review(set_id: int, item_id: int) -> ResponseReturnValue:
     """Rate a flashcard (Again / Hard / Good / Easy) and go to the next one."""
-    _apply_review(_set_flashcard_or_404(set_id, item_id))
-    if wants_next_page():
+    in_place = wants_next_page()
+    _apply_review(_set_flashcard_or_404(set_id, item_id), redirecting=not in_place)
+    if in_place:
         return _flashcards_page(get_set_or_404(set_id))
     return redirect(url_for("study.flashcards", set_id=set_id))
 
@@ -390,8 +393,9 @@ def _study_now_page() -> ResponseReturnValue:
 def study_now_review(item_id: int) -> ResponseReturnValue:
     """Rate a card served by Study now, then serve the next one."""
     item = _published_flashcard_or_404(item_id)
-    _apply_review(item)
-    if wants_next_page():
+    in_place = wants_next_page()
+    _apply_review(item, redirecting=not in_place)
+    if in_place:
         return _study_now_page()
     return redirect(url_for("study.study_now"))
 
@@ -457,7 +461,7 @@ def _set_flashcard_or_404(set_id: int, item_id: int) -> study.CardRef:
     return card
 
 
-def _apply_review(item: study.CardRef) -> None:
+def _apply_review(item: study.CardRef, *, redirecting: bool) -> None:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, "Choose a rating from 1 (again) to 4 (easy).")
@@ -465,7 +469,10 @@ def _apply_review(item: study.CardRef) -> None:
         current_learner(), item, form.rating.data, expected_reps=form.reps.data,
         duration_ms=form.duration_ms.data,
     )  # fmt: skip
-    db.session.commit()
+    if redirecting:
+        commit_before_redirect()
+    else:
+        db.session.commit()
 
 
 @bp.get("/sets/<int:set_id>/match")
