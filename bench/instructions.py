@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ENDPOINTS = ("answer", "review", "card", "question", "start", "ceiling")
+ENDPOINTS = ("answer", "review", "card", "question", "start", "result", "ceiling")
 
 
 def main() -> int:

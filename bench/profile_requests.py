@@ -10,7 +10,8 @@ parsing and socket work, which is the same for both apps. It prepares a fresh da
 
 Endpoints: answer (POST a practice answer), review (POST a card rating), card (GET the
 flashcard page), question (GET a question page), start (POST a practice quiz start),
-ceiling (the bare POST of ceiling_app.py).
+result (GET the score page of a finished quiz, every question answered), ceiling (the bare
+POST of ceiling_app.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import benchlib as bl
 from werkzeug.test import EnvironBuilder
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-ENDPOINTS = ("answer", "review", "card", "question", "start", "ceiling")
+ENDPOINTS = ("answer", "review", "card", "question", "start", "result", "ceiling")
 
 
 def parse_args() -> argparse.Namespace:
@@ -138,6 +139,17 @@ def main() -> int:
          [("rating", "3"), ("reps", "0"), ("csrf_token", csrf)])
         for c in target.card_ids[: n + 5]
     ]  # fmt: skip
+    # A quiz with every question answered: the result page lists them all.
+    _, _, headers = client.call(
+        "POST", f"/sets/{target.seed_set_id}/attempts", [("mode", "practice"), ("csrf_token", csrf)]
+    )
+    finished = int(re.search(r"/attempts/(\d+)", headers["location"]).group(1))  # type: ignore[union-attr]
+    for item in target.quiz_items:
+        status, _, _ = client.call(
+            "POST", f"/attempts/{finished}/items/{item['id']}",
+            [*bl.form_for_item(item, rng), ("csrf_token", csrf)],
+        )  # fmt: skip
+        assert status.startswith("302"), status
     plans = {
         "answer": ("POST", answer_posts),
         "question": ("GET", [(p, None) for p, _ in answer_posts]),
@@ -148,6 +160,7 @@ def main() -> int:
             [(f"/sets/{target.seed_set_id}/attempts", [("mode", "practice"), ("csrf_token", csrf)])]
             * (n + 5),
         ),
+        "result": ("GET", [(f"/attempts/{finished}/result", None)] * (n + 5)),
     }
     if args.callgrind:
         queues = {name: environs(client, method, paths) for name, (method, paths) in plans.items()}

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from quizapp.extensions import db
 from quizapp.model_base import utcnow
@@ -101,6 +102,35 @@ def test_guest_takes_a_whole_practice_quiz_with_feedback(client, app, seeded):
         )
         assert len(attempt.responses) == len(order)
     assert "Your score" in result
+
+
+def test_the_result_page_shows_each_answer_with_its_explanation_and_sentence(client, app, seeded):
+    attempt_id = int(re.search(r"/attempts/(\d+)", _start(client, seeded)).group(1))
+    with app.app_context():
+        order = list(db.session.get(Attempt, attempt_id).item_ids)
+    items = {i.id: i for i in _items(app, seeded)}
+    for index, item_id in enumerate(order):
+        form = _correct_form(items[item_id]) if index % 2 == 0 else _wrong_form(items[item_id])
+        client.post(f"/attempts/{attempt_id}/items/{item_id}", data=form)
+    page = client.get(f"/attempts/{attempt_id}/result").get_data(as_text=True)
+    entries = re.findall(r'<li class="(right|wrong)">(.*?)</li>', page, re.S)
+    shown = [i for i in order if items[i].type != "description"]
+    assert len(entries) == len(shown)
+    linked = 0
+    for (verdict, body), item_id in zip(entries, shown, strict=True):
+        item, answered_wrong = items[item_id], order.index(item_id) % 2 == 1
+        assert verdict == "wrong" or not answered_wrong
+        assert ("Correct answer: " in body) == (verdict == "wrong")
+        assert str(escape(item.explanation)) in body
+        if item.provenance_text and item.provenance_start is not None:
+            assert f"Source: <em>{escape(item.provenance_heading)}</em>" in body
+            link = (
+                f'href="/sets/{seeded}/article?start={item.provenance_start}'
+                f'&amp;end={item.provenance_end}#highlight"'
+            )
+            assert link in body
+            linked += 1
+    assert linked > len(shown) // 2  # the seed set's items come from its article
 
 
 def test_answer_posted_twice_is_recorded_once(client, app, seeded):

@@ -139,9 +139,8 @@ def _first_question(attempt: Attempt) -> ResponseReturnValue:
     """Commit a new attempt and go straight to its first question: a quiz start is one
     round trip fewer than through the attempt page, which matters when a class starts at
     once."""
-    attempt_id, first_id = attempt.id, attempt.item_ids[0]  # read before commit() expires it
-    db.session.commit()
-    return redirect(url_for("study.question", attempt_id=attempt_id, item_id=first_id))
+    commit_before_redirect()
+    return redirect(url_for("study.question", attempt_id=attempt.id, item_id=attempt.item_ids[0]))
 
 
 @bp.get("/attempts/<int:attempt_id>")
