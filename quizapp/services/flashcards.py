@@ -72,7 +72,8 @@ def review_keyed(
         # The column is unique across users: namespace the client's key by user.
         log.idempotency_key = f"{user.id}:{key}"[:100]
         db.session.flush()
-    state = db.session.get(CardState, state_id)
+    # Afresh: review_card wrote the row with an UPDATE statement, not through this object.
+    state = db.session.get(CardState, state_id, populate_existing=True)
     if state is None:  # the row was just written in this transaction
         raise LookupError(f"card state {state_id} vanished")
     return state

@@ -47,7 +47,7 @@ def insert_once(
     """
     table = model.__table__
     statement = _insert_statement(session.get_bind().dialect.name, table, tuple(key))
-    new_id: int | None = _execute(session, statement, values).scalar_one_or_none()
+    new_id: int | None = execute_core(session, statement, values).scalar_one_or_none()
     return new_id
 
 
@@ -64,7 +64,7 @@ def insert_new(session: Session, model: type[ModelT], values: dict[str, Any]) ->
     of its time in the flush of its one new row). Unlike a flushed new object, the row is
     not expunged if a savepoint taken before it rolls back: do not use it after that.
     """
-    new_id = _execute(session, _insert_returning_id(model.__table__), values).scalar_one()
+    new_id = execute_core(session, _insert_returning_id(model.__table__), values).scalar_one()
     row = model(id=new_id, **values)
     make_transient_to_detached(row)
     session.add(row)
@@ -80,10 +80,12 @@ def insert_row(session: Session, model: type[Base], values: dict[str, Any]) -> N
     """INSERT one row that nothing in this request reads back (a log line), through the
     table: no object, no unit-of-work flush. ``values`` must name the same columns on every
     call of a model, so the compiled statement is reused."""
-    _execute(session, _plain_insert(model.__table__), values)
+    execute_core(session, _plain_insert(model.__table__), values)
 
 
-def _execute(session: Session, statement: sa.Executable, values: dict[str, Any]) -> sa.Result:
+def execute_core(
+    session: Session, statement: sa.Executable, values: dict[str, Any]
+) -> sa.Result[Any]:
     """Run a Core statement on the session's connection: it needs none of the ORM's execute
     path (1-2 % of a rating's instructions). Pending changes are flushed first, as
     ``session.execute`` would, so the row may refer to objects added just before."""

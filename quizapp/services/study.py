@@ -27,7 +27,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import insert_new, insert_once, insert_row
+from quizapp.services.rows import execute_core, insert_new, insert_once, insert_row
 from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
@@ -331,7 +331,7 @@ def _result_answers_query() -> sa.Select:
 # --- flashcards ------------------------------------------------------------------------
 
 
-def _snapshot(state: CardState) -> scheduling.CardSnapshot:
+def _snapshot(state: CardState | sa.Row[Any]) -> scheduling.CardSnapshot:
     return scheduling.CardSnapshot(
         state.state, state.step, state.stability, state.difficulty, state.due, state.last_review
     )
@@ -533,16 +533,6 @@ def _midnight(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@lru_cache(maxsize=1)
-def _card_state_for_update() -> sa.Select:
-    return (
-        sa.select(CardState)
-        .where(CardState.user_id == _USER, CardState.item_id == sa.bindparam("item_id"))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 class CardRef(NamedTuple):
     """What rating a card needs of it: its id and its set's. An Item will do as well."""
 
@@ -566,39 +556,73 @@ def review_card(
     now = now or utcnow()
     if expected_reps == 0:
         # The page showed a new card: its first rating is one INSERT. If the card exists
-        # (a double-click, a second tab), the key refuses it and the locked read below
-        # treats this as the repeat it is.
+        # (a double-click, a second tab), the key refuses it and the read below treats
+        # this as the repeat it is.
         created = _rate_new_card(user, item, rating, duration_ms, now)
         if created is not None:
             return created
-    # Read-modify-write of one row: hold the write lock (SQLite) or the row lock
-    # (PostgreSQL) from this read to the commit, so two copies of one rating apply once.
-    begin_write(db.session)
-    state = db.session.scalar(_card_state_for_update(), {"user_id": user.id, "item_id": item.id})
-    if state is not None and expected_reps is not None and state.reps != expected_reps:
-        return state.id  # the same rating submitted twice: already applied
-    if state is None:
-        created = _rate_new_card(user, item, rating, duration_ms, now)
-        if created is None:
-            # A concurrent first rating created it: rate the stored card instead (with
-            # expected_reps=0 that is a repeat and changes nothing).
-            return review_card(
-                user, item, rating, expected_reps=expected_reps, duration_ms=duration_ms,
-                now=now,
-            )  # fmt: skip
-        return created
-    before = _snapshot(state)
-    after = scheduling.review(
-        before, rating, now, desired_retention=user.desired_retention, card_id=state.id
+    # A card rated before: read it (no lock), schedule it, and write it only if no other
+    # rating landed in between: the UPDATE names the reps it read (compare and set). The
+    # write lock (SQLite) or row lock (PostgreSQL) then covers the UPDATE, the log INSERT
+    # and the commit, not the read and the scheduling, so concurrent ratings of other
+    # cards wait less. Two copies of one rating still apply once: the second finds the
+    # reps moved on.
+    for _attempt in range(CARD_WRITE_RETRIES):
+        state = execute_core(
+            db.session, _card_state_query(), {"user_id": user.id, "item_id": item.id}
+        ).first()
+        if state is None:
+            created = _rate_new_card(user, item, rating, duration_ms, now)
+            if created is not None:
+                return created
+            continue  # a concurrent first rating created it: rate the stored card
+        if expected_reps is not None and state.reps != expected_reps:
+            return state.id  # the same rating submitted twice: already applied
+        before = _snapshot(state)
+        after = scheduling.review(
+            before, rating, now, desired_retention=user.desired_retention, card_id=state.id
+        )
+        lapsed = 1 if rating == 1 and before.state == 2 else 0
+        written = execute_core(
+            db.session, _card_state_update(),
+            {"card_state_id": state.id, "read_reps": state.reps, "lapsed": lapsed,
+             **{f"new_{name}": value for name, value in _state_fields(after).items()}},
+        )  # fmt: skip
+        if written.rowcount == 1:
+            _log_review(user, item, state.id, rating, duration_ms, now, before, after)
+            return int(state.id)
+        # Another rating of this card was written between the read and the UPDATE.
+    raise StudyError("the card is being rated elsewhere right now; try again")
+
+
+# How often review_card reads a card again after another rating overtook its write.
+CARD_WRITE_RETRIES = 20
+
+
+@lru_cache(maxsize=1)
+def _card_state_query() -> sa.Select:
+    return sa.select(
+        CardState.id, CardState.reps, CardState.state, CardState.step, CardState.stability,
+        CardState.difficulty, CardState.due, CardState.last_review,
+    ).where(CardState.user_id == _USER, CardState.item_id == sa.bindparam("item_id"))  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _card_state_update() -> sa.Update:
+    table = CardState.__table__
+    return (
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("card_state_id"),
+            table.c.reps == sa.bindparam("read_reps"),
+        )
+        .values(
+            reps=table.c.reps + 1,
+            lapses=table.c.lapses + sa.bindparam("lapsed"),
+            # (bind parameters may not be named after the columns they set)
+            **{name: sa.bindparam(f"new_{name}") for name in CARD_STATE_FIELDS},
+        )
     )
-    if rating == 1 and before.state == 2:
-        state.lapses += 1
-    for name, value in _state_fields(after).items():
-        setattr(state, name, value)
-    state.reps += 1
-    _log_review(user, item, state.id, rating, duration_ms, now, before, after)
-    db.session.flush()
-    return state.id
 
 
 def _rate_new_card(
@@ -619,6 +643,9 @@ def _rate_new_card(
     if state_id is not None:
         _log_review(user, item, state_id, rating, duration_ms, now, before, after)
     return state_id
+
+
+CARD_STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
 def _state_fields(after: scheduling.CardSnapshot) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def test_concurrent_identical_answers_store_one_response(tmp_path):
 
 
 def test_concurrent_card_reviews_never_hit_database_is_locked(tmp_path):
-    """Reviews take the write lock before reading the card, so writers queue, not fail."""
+    """Writers queue for SQLite's write lock (BEGIN IMMEDIATE at the first write), not fail."""
     app = create_app(
         {
             "TESTING": True,
@@ -120,6 +120,33 @@ def test_concurrent_card_reviews_never_hit_database_is_locked(tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ReviewLog.id))) == 80
         db.engine.dispose()
+
+
+def test_ratings_of_one_card_at_the_same_moment_all_apply_none_lost(app, seeded):
+    """Without a reps to match (the API), simultaneous ratings of one card each apply once:
+    a rating whose UPDATE finds the card rated meanwhile reads it again."""
+    with app.app_context():
+        user_id = accounts.create_guest().id
+        card = sets.learner_items(db.session.get(sets.StudySet, seeded), types=("flashcard",))[0]
+        card_id = card.id
+        study.review_card(db.session.get(User, user_id), card, 3)
+        db.session.commit()
+
+    def rate() -> None:
+        with app.app_context():
+            study.review_card(db.session.get(User, user_id), db.session.get(Item, card_id), 3)
+            db.session.commit()
+
+    run_together([rate] * 6)
+    with app.app_context():
+        state = db.session.scalar(sa.select(CardState).where(CardState.user_id == user_id))
+        logs = db.session.scalars(
+            sa.select(ReviewLog).where(ReviewLog.card_state_id == state.id).order_by(ReviewLog.id)
+        ).all()
+        assert state.reps == 7 and len(logs) == 7
+        # Each rating started from the state the one before it left: a chain, nothing lost.
+        for earlier, later in zip(logs, logs[1:], strict=False):
+            assert later.state_before["due"] == earlier.state_after["due"]
 
 
 def test_due_counts_buckets_overdue_today_and_each_following_day(app, seeded):
