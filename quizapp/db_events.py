@@ -198,11 +198,11 @@ def commit_before_redirect() -> None:
     reads see other transactions' changes; for an answer's attempt, item and user that was
     4 % of the request's instructions, spent on objects about to be thrown away.)"""
     session = db.session()  # the request's Session itself, not its scoped proxy
-    session.expire_on_commit = False
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expire
 
 
 def begin_write(session: Session) -> None:

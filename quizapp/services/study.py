@@ -551,8 +551,10 @@ def review_card(
 ) -> int:
     """Rate a flashcard with FSRS and log it; a repeated submit (same reps) changes nothing.
 
-    Returns the id of the learner's card state (a first rating inserts it without building
-    its object: read it with ``db.session.get`` if needed)."""
+    Returns the id of the learner's card state. The row is written by statements, not
+    through an object: read it with ``db.session.get(CardState, id,
+    populate_existing=True)`` if needed (a copy already in the session would be stale).
+    Raises StudyError if other ratings of the card kept overtaking this one."""
     now = now or utcnow()
     if expected_reps == 0:
         # The page showed a new card: its first rating is one INSERT. If the card exists
@@ -583,7 +585,7 @@ def review_card(
             before, rating, now, desired_retention=user.desired_retention, card_id=state.id
         )
         lapsed = 1 if rating == 1 and before.state == 2 else 0
-        written = execute_core(
+        written: sa.CursorResult[Any] = execute_core(  # type: ignore[assignment]
             db.session, _card_state_update(),
             {"card_state_id": state.id, "read_reps": state.reps, "lapsed": lapsed,
              **{f"new_{name}": value for name, value in _state_fields(after).items()}},

@@ -390,6 +390,23 @@ def test_double_clicked_rating_at_the_same_moment_applies_once(
         assert (state.reps, logs) == (reps_before + 1, reps_before + 1)
 
 
+def test_a_rating_overtaken_too_often_is_refused_with_a_clear_error(
+    client, app, seeded, monkeypatch
+):
+    from quizapp.services import study
+
+    page = client.get(f"/sets/{seeded}/flashcards").get_data(as_text=True)
+    item_id = int(re.search(r"/flashcards/(\d+)", page).group(1))
+    client.post(f"/sets/{seeded}/flashcards/{item_id}", data={"rating": "1", "reps": "0"})
+    monkeypatch.setattr(study, "CARD_WRITE_RETRIES", 0)  # as if every write were overtaken
+    refused = client.post(f"/sets/{seeded}/flashcards/{item_id}", data={"rating": "3", "reps": "1"})
+    assert refused.status_code == 409
+    assert "being rated elsewhere" in refused.get_data(as_text=True)
+    with app.app_context():
+        state = db.session.scalar(sa.select(CardState).where(CardState.item_id == item_id))
+        assert state.reps == 1  # nothing half-applied
+
+
 def test_many_learners_answering_at_the_same_moment_all_succeed(app, seeded):
     learners = [app.test_client() for _ in range(6)]
     attempts = []

@@ -184,7 +184,10 @@ def review(card_id: int) -> ResponseReturnValue:
     user = api_user()
 
     def work() -> idempotency.Reply:
-        state = flashcards.review_keyed(user, item, rating, key or "", duration_ms=duration_ms)
+        try:
+            state = flashcards.review_keyed(user, item, rating, key or "", duration_ms=duration_ms)
+        except study.StudyError as exc:  # the card kept being rated elsewhere meanwhile
+            raise ApiError(409, "card_busy", str(exc)) from None
         return idempotency.Reply(
             200,
             {

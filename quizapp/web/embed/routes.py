@@ -268,10 +268,13 @@ def review(set_id: int, item_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise EmbedError("Choose a rating from 1 (again) to 4 (easy).", status=400)
     user, embed_pass = embed.learner(embed_pass)
-    study.review_card(
-        user, item, form.rating.data, expected_reps=form.reps.data,
-        duration_ms=form.duration_ms.data,
-    )  # fmt: skip
+    try:
+        study.review_card(
+            user, item, form.rating.data, expected_reps=form.reps.data,
+            duration_ms=form.duration_ms.data,
+        )  # fmt: skip
+    except study.StudyError as exc:  # the card kept being rated elsewhere meanwhile
+        raise EmbedError(str(exc), status=409) from None
     db.session.commit()
     return redirect(to("embed.flashcards", embed_pass, set_id=set_id))
 

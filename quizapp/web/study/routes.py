@@ -464,10 +464,13 @@ def _apply_review(item: study.CardRef, *, redirecting: bool) -> None:
     form = ReviewForm()
     if not form.validate_on_submit():
         abort(400, "Choose a rating from 1 (again) to 4 (easy).")
-    study.review_card(
-        current_learner(), item, form.rating.data, expected_reps=form.reps.data,
-        duration_ms=form.duration_ms.data,
-    )  # fmt: skip
+    try:
+        study.review_card(
+            current_learner(), item, form.rating.data, expected_reps=form.reps.data,
+            duration_ms=form.duration_ms.data,
+        )  # fmt: skip
+    except study.StudyError as exc:  # the card kept being rated elsewhere meanwhile
+        abort(409, str(exc))
     if redirecting:
         commit_before_redirect()
     else:
