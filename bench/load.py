@@ -58,6 +58,19 @@ def gunicorn_config(value: str) -> str:
     return value if value.startswith("python:") else str(Path(value).resolve())
 
 
+def ceiling_serving(config: str | None) -> list[str]:
+    """The ceiling app is served as quizapp is: with quizapp's production config, the same
+    worker class and keep-alive (without them, ``--threads 1`` would give the ceiling
+    gunicorn's sync workers while quizapp's config keeps gthread). Its other settings
+    (preloading, warming quizapp's templates) are quizapp's own."""
+    if config != "python:quizapp.gunicorn_conf":
+        return []
+    from quizapp import gunicorn_conf
+
+    keepalive = str(gunicorn_conf.keepalive)
+    return ["--worker-class", gunicorn_conf.worker_class, "--keep-alive", keepalive]
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -69,7 +82,9 @@ def parse_args() -> argparse.Namespace:
         help="comma-separated: throughput,think,storm,ceiling (or 'all')",
     )
     parser.add_argument("--ceiling", action="store_true", help="add the ceiling profile")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn -w (default 4)")
+    parser.add_argument(
+        "--workers", type=int, default=8, help="gunicorn -w (default 8, as in production)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn --threads (default 1)")
     parser.add_argument(
         "--concurrency",
@@ -133,7 +148,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--gunicorn-config",
         help="pass -c CONFIG to gunicorn: a file (bench/sqlite_writer_lock.py) or a module "
-        "(python:quizapp.gunicorn_conf, the production settings; add --threads 4)",
+        "(python:quizapp.gunicorn_conf, the production settings: gthread, keep-alive, "
+        "preloading; -w and --threads come from --workers and --threads)",
     )
     parser.add_argument("--workdir", type=Path, help="keep databases and logs here")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
@@ -187,6 +203,7 @@ class Run:
         self.ceiling_server = bl.Gunicorn(
             "ceiling_app:create_app()", env, workers=args.workers, threads=args.threads,
             logdir=workdir, chdir=bl.BENCH, name=f"ceiling-{kind}",
+            extra=ceiling_serving(args.gunicorn_config),
         )  # fmt: skip
 
     def learners(self, profile: str, stats: bl.Stats, behaviour: bl.Behaviour) -> list[bl.Learner]:
