@@ -85,7 +85,7 @@ def insert_row(session: Session, model: type[Base], values: dict[str, Any]) -> N
 
 def execute_core(
     session: Session, statement: sa.Executable, values: dict[str, Any]
-) -> sa.Result[Any]:
+) -> sa.CursorResult[Any]:
     """Run a Core statement on the session's connection: it needs none of the ORM's execute
     path (1-2 % of a rating's instructions). Pending changes are flushed first, as
     ``session.execute`` would, so the row may refer to objects added just before."""

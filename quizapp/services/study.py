@@ -585,7 +585,7 @@ def review_card(
             before, rating, now, desired_retention=user.desired_retention, card_id=state.id
         )
         lapsed = 1 if rating == 1 and before.state == 2 else 0
-        written: sa.CursorResult[Any] = execute_core(  # type: ignore[assignment]
+        written = execute_core(
             db.session, _card_state_update(),
             {"card_state_id": state.id, "read_reps": state.reps, "lapsed": lapsed,
              **{f"new_{name}": value for name, value in _state_fields(after).items()}},
@@ -647,14 +647,12 @@ def _rate_new_card(
     return state_id
 
 
+# The card state's columns that one review sets (a CardSnapshot's fields of the same names).
 CARD_STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
 def _state_fields(after: scheduling.CardSnapshot) -> dict[str, Any]:
-    return {
-        "state": after.state, "step": after.step, "stability": after.stability,
-        "difficulty": after.difficulty, "due": after.due, "last_review": after.last_review,
-    }  # fmt: skip
+    return {name: getattr(after, name) for name in CARD_STATE_FIELDS}
 
 
 def _log_review(
