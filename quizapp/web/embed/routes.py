@@ -23,7 +23,13 @@ from quizapp.services import embed, sets, study
 from quizapp.services.embed import EmbedError, EmbedPass, PassSigner
 from quizapp.web.embed import bp
 from quizapp.web.security import allow_framing_by, same_origin_post, set_frame_cookie
-from quizapp.web.study.forms import ReviewForm, answer_form, answer_value
+from quizapp.web.study.forms import (
+    RATING_ERROR,
+    ReviewForm,
+    answer_form,
+    answer_value,
+    posted_rating,
+)
 
 NO_CSRF = {"csrf": False}  # the signed pass is these forms' CSRF secret
 
@@ -264,14 +270,14 @@ def review(set_id: int, item_id: int) -> ResponseReturnValue:
         raise EmbedError("That card is not part of this set.", status=404)
     if item.status != ItemStatus.PUBLISHED:
         raise EmbedError("That card is not published.", status=404)
-    form = ReviewForm(meta=NO_CSRF)
-    if not form.validate_on_submit():
-        raise EmbedError("Choose a rating from 1 (again) to 4 (easy).", status=400)
+    posted = posted_rating(request.form)
+    if posted is None:
+        raise EmbedError(RATING_ERROR, status=400)
     user, embed_pass = embed.learner(embed_pass)
     try:
         study.review_card(
-            user, item, form.rating.data, expected_reps=form.reps.data,
-            duration_ms=form.duration_ms.data,
+            user, item, posted.rating, expected_reps=posted.reps,
+            duration_ms=posted.duration_ms,
         )  # fmt: skip
     except study.StudyError as exc:  # the card kept being rated elsewhere meanwhile
         raise EmbedError(str(exc), status=409) from None

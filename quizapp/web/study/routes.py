@@ -31,13 +31,14 @@ from quizapp.services import accounts, classes, progress, sets, study
 from quizapp.web.signed_in import first_with_signed_in_user, with_signed_in_user
 from quizapp.web.study import bp
 from quizapp.web.study.forms import (
+    RATING_ERROR,
     EmptyForm,
     JoinForm,
     MatchForm,
-    ReviewForm,
     StartQuizForm,
     answer_form,
     answer_value,
+    posted_rating,
 )
 
 
@@ -418,10 +419,10 @@ def _cram_page(study_set: StudySet) -> ResponseReturnValue:
 def cram_review(set_id: int, item_id: int) -> ResponseReturnValue:
     """Log a cram rating; the FSRS state stays as it was."""
     item = _set_flashcard_or_404(set_id, item_id)
-    form = ReviewForm()
-    if not form.validate_on_submit():
-        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
-    study.cram_review(current_learner(), item, form.rating.data, duration_ms=form.duration_ms.data)
+    posted = posted_rating(request.form)
+    if posted is None:
+        abort(400, RATING_ERROR)
+    study.cram_review(current_learner(), item, posted.rating, duration_ms=posted.duration_ms)
     db.session.commit()
     if wants_next_page():
         return _cram_page(get_set_or_404(set_id))
@@ -461,13 +462,13 @@ def _set_flashcard_or_404(set_id: int, item_id: int) -> study.CardRef:
 
 
 def _apply_review(item: study.CardRef, *, redirecting: bool) -> None:
-    form = ReviewForm()
-    if not form.validate_on_submit():
-        abort(400, "Choose a rating from 1 (again) to 4 (easy).")
+    posted = posted_rating(request.form)
+    if posted is None:
+        abort(400, RATING_ERROR)
     try:
         study.review_card(
-            current_learner(), item, form.rating.data, expected_reps=form.reps.data,
-            duration_ms=form.duration_ms.data,
+            current_learner(), item, posted.rating, expected_reps=posted.reps,
+            duration_ms=posted.duration_ms,
         )  # fmt: skip
     except study.StudyError as exc:  # the card kept being rated elsewhere meanwhile
         abort(409, str(exc))
