@@ -38,6 +38,7 @@ from quizapp.web.study.forms import (
     StartQuizForm,
     answer_form,
     answer_value,
+    posted_choice,
     posted_rating,
 )
 
@@ -224,10 +225,14 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
     """Show one question; POST records the answer exactly once."""
     posted = request.method == "POST"
     attempt, item, response = get_attempt_item_or_404(attempt_id, item_id, for_page=not posted)
-    form = answer_form(item, _choice_order(attempt, item))
-    if form.validate_on_submit():
+    value, form = (posted_choice(item, request.form) if posted else None), None
+    if value is None:  # not a valid choice: the form reads it, or says what is wrong
+        form = answer_form(item, _choice_order(attempt, item))
+        if form.validate_on_submit():
+            value = answer_value(item, form)
+    if value is not None:
         try:
-            study.record_answer(attempt, item, answer_value(item, form))
+            study.record_answer(attempt, item, value)
         except (study.StudyError, grading.AnswerRejected) as exc:
             if isinstance(exc, study.TimeUp):
                 db.session.commit()  # keep the attempt finished
@@ -248,6 +253,8 @@ def question(attempt_id: int, item_id: int) -> ResponseReturnValue:
     elif posted:  # an invalid answer: the page again, with the errors (the item's other
         # columns and the set load on first use, in one statement each)
         response = study.find_response(attempt_id, item_id)
+    if form is None:  # the answer was read without it; the page shows it
+        form = answer_form(item, _choice_order(attempt, item))
     show_feedback = response is not None and attempt.mode == AttemptMode.PRACTICE
     deadline = study.deadline(attempt)
     return render_template(
