@@ -51,62 +51,6 @@ def insert_once(
     return new_id
 
 
-def insert_once_with_child(
-    session: Session,
-    model: type[Base],
-    values: dict[str, Any],
-    key: Sequence[str],
-    child: type[Base],
-    child_values: dict[str, Any],
-    link: str,
-) -> int | None:
-    """``insert_once``, and if the row is new, a ``child`` row with ``child_values`` whose
-    ``link`` column holds the new row's id; returns that id, or None when the key was taken
-    (and no child row was written).
-
-    On PostgreSQL one statement does both (an INSERT fed by a data-modifying WITH): each
-    statement there is a round trip and a server-side execution on every card's first
-    rating. Elsewhere it is two statements. ``values`` and ``child_values`` must name the
-    same columns on every call, so the compiled statement is reused."""
-    dialect = session.get_bind().dialect.name
-    if dialect != "postgresql":
-        new_id = insert_once(session, model, values, key)
-        if new_id is not None:
-            insert_row(session, child, {**child_values, link: new_id})
-        return new_id
-    statement = _insert_once_with_child(
-        model.__table__, tuple(key), tuple(values), child.__table__, tuple(child_values), link
-    )
-    params = {f"row_{name}": value for name, value in values.items()}
-    params.update({f"child_{name}": value for name, value in child_values.items()})
-    new_id: int | None = execute_core(session, statement, params).scalar_one_or_none()
-    return new_id
-
-
-@lru_cache(maxsize=8)
-def _insert_once_with_child(
-    table: sa.Table,
-    key: tuple[str, ...],
-    names: tuple[str, ...],
-    child: sa.Table,
-    child_names: tuple[str, ...],
-    link: str,
-) -> sa.Insert:
-    # Bind parameters are prefixed: they may not share a name with a column they set.
-    new_row = (
-        postgresql.insert(table)
-        .values({name: sa.bindparam(f"row_{name}", type_=table.c[name].type) for name in names})
-        .on_conflict_do_nothing(index_elements=list(key))
-        .returning(table.c.id)
-        .cte("new_row")
-    )
-    child_row = sa.select(
-        new_row.c.id,
-        *(sa.bindparam(f"child_{name}", type_=child.c[name].type) for name in child_names),
-    )
-    return sa.insert(child).from_select([link, *child_names], child_row).returning(child.c[link])
-
-
 @lru_cache(maxsize=32)
 def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return sa.insert(table).returning(table.c.id)

@@ -27,13 +27,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import (
-    execute_core,
-    insert_new,
-    insert_once,
-    insert_once_with_child,
-    insert_row,
-)
+from quizapp.services.rows import execute_core, insert_new, insert_once, insert_row
 from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
@@ -642,14 +636,15 @@ def _rate_new_card(
     after = scheduling.review(
         before, rating, now, desired_retention=user.desired_retention, card_id=item.id
     )
-    return insert_once_with_child(
+    state_id = insert_once(
         db.session, CardState,
         {"user_id": user.id, "item_id": item.id, "set_id": item.set_id, "reps": 1, "lapses": 0,
          "created_at": now, **_state_fields(after)},
-        ("user_id", "item_id"),
-        ReviewLog, _review_log_values(user, item, rating, duration_ms, now, before, after),
-        link="card_state_id",
+        key=("user_id", "item_id"),
     )  # fmt: skip
+    if state_id is not None:
+        _log_review(user, item, state_id, rating, duration_ms, now, before, after)
+    return state_id
 
 
 # The card state's columns that one review sets (a CardSnapshot's fields of the same names).
@@ -664,21 +659,13 @@ def _log_review(
     user: User, item: Item | CardRef, state_id: int, rating: int, duration_ms: int | None,
     now: datetime, before: scheduling.CardSnapshot, after: scheduling.CardSnapshot,
 ) -> None:  # fmt: skip
-    values = _review_log_values(user, item, rating, duration_ms, now, before, after)
-    insert_row(db.session, ReviewLog, {"card_state_id": state_id, **values})
-
-
-def _review_log_values(
-    user: User, item: Item | CardRef, rating: int, duration_ms: int | None, now: datetime,
-    before: scheduling.CardSnapshot, after: scheduling.CardSnapshot,
-) -> dict[str, Any]:  # fmt: skip
-    """A scheduled review's log row, but for its card state's id."""
-    return {
-        "user_id": user.id, "item_id": item.id, "rating": rating, "reviewed_at": now,
-        "duration_ms": duration_ms, "cram": False,
-        "state_before": before.to_json() | {"desired_retention": user.desired_retention},
-        "state_after": after.to_json(), "idempotency_key": None,
-    }  # fmt: skip
+    insert_row(
+        db.session, ReviewLog,
+        {"card_state_id": state_id, "user_id": user.id, "item_id": item.id, "rating": rating,
+         "reviewed_at": now, "duration_ms": duration_ms, "cram": False,
+         "state_before": before.to_json() | {"desired_retention": user.desired_retention},
+         "state_after": after.to_json(), "idempotency_key": None},
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=8)
