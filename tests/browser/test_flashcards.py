@@ -18,6 +18,9 @@ pytestmark = pytest.mark.browser
 def open_flashcards(page, learner):
     learner.open_seed_set()
     page.get_by_role("link", name="Study flashcards").click()
+    # The page's keys work once its deferred scripts have run (before "load"): a key
+    # pressed earlier, as a test on a busy machine could, would go nowhere.
+    page.wait_for_load_state("load")
     return page.locator(".flashcard")
 
 
