@@ -51,6 +51,14 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
+def index_where_set(name: str, column: str, *, unique: bool = False) -> sa.Index:
+    """An index of the rows whose ``column`` is not NULL: for a column most rows leave
+    empty, so the writes of those rows do not pay for it. A query that compares the
+    column with ``=`` (a foreign key's ON DELETE lookup, say) still uses it."""
+    not_null = sa.text(f"{column} IS NOT NULL")
+    return sa.Index(name, column, unique=unique, sqlite_where=not_null, postgresql_where=not_null)
+
+
 class Base(DeclarativeBase):
     """Base class of all models."""
 

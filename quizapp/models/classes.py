@@ -19,7 +19,9 @@ class Course(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     join_code: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     # An LMS course (LTI context) maps onto one class.
     lti_issuer: Mapped[str | None] = mapped_column(sa.String(500))
     lti_context_id: Mapped[str | None] = mapped_column(sa.String(255))

@@ -42,7 +42,9 @@ class Source(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     text: Mapped[str] = mapped_column(sa.Text)
     warnings: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sections: Mapped[list[SourceSection]] = relationship(
@@ -84,7 +86,9 @@ class StudySet(db.Model):
     owner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"))
+    source_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("source.id", ondelete="SET NULL"), index=True
+    )
     # Where a bundled or imported set came from ("bundle:alaska-summit.txt"), so loading
     # question_banks/ again finds it instead of duplicating it.
     origin: Mapped[str | None] = mapped_column(sa.String(500), unique=True)
@@ -144,7 +148,7 @@ class Item(db.Model):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Provenance: the section and exact source text the item was generated from.
     section_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("source_section.id", ondelete="SET NULL")
+        sa.ForeignKey("source_section.id", ondelete="SET NULL"), index=True
     )
     provenance_kind: Mapped[str | None] = mapped_column(sa.String(20))
     provenance_heading: Mapped[str | None] = mapped_column(sa.String(500))

@@ -130,8 +130,12 @@ class LtiResourceLink(db.Model):
     deployment_id: Mapped[str] = mapped_column(sa.String(255))
     resource_link_id: Mapped[str] = mapped_column(sa.String(255))
     context_id: Mapped[str | None] = mapped_column(sa.String(255))
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("course.id", ondelete="SET NULL"))
-    set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("study_set.id", ondelete="SET NULL"))
+    course_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="SET NULL"), index=True
+    )
+    set_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("study_set.id", ondelete="SET NULL"), index=True
+    )
     lineitem_url: Mapped[str | None] = mapped_column(sa.String(1000))
     lineitems_url: Mapped[str | None] = mapped_column(sa.String(1000))
     memberships_url: Mapped[str | None] = mapped_column(sa.String(1000))

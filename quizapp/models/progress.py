@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizapp.extensions import db
-from quizapp.model_base import utcnow
+from quizapp.model_base import index_where_set, utcnow
 from quizapp.models.content import Item, JSONType, StudySet
 
 
@@ -22,7 +22,13 @@ class Attempt(db.Model):
     """One run through a quiz; the item order is fixed when it starts so reloads resume it."""
 
     __tablename__ = "attempt"
-    __table_args__ = (sa.Index("ix_attempt_user_set_started", "user_id", "set_id", "started_at"),)
+    __table_args__ = (
+        sa.Index("ix_attempt_user_set_started", "user_id", "set_id", "started_at"),
+        # The gradebook and item analysis read a set's attempts; deleting a set finds them.
+        sa.Index("ix_attempt_set_user", "set_id", "user_id"),
+        # Only attempts launched from an LMS have a link: index those alone.
+        index_where_set("ix_attempt_lti_link_id", "lti_link_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
@@ -55,6 +61,8 @@ class Response(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "item_id"),
         sa.Index("ix_response_user_created", "user_id", "created_at"),
+        # Only graded essays name a grader: deleting a user finds those without a scan.
+        index_where_set("ix_response_graded_by", "graded_by"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,8 +93,9 @@ class CardState(db.Model):
         sa.UniqueConstraint("user_id", "item_id"),
         # "What is due for me" is the hottest query of the flashcard page.
         sa.Index("ix_card_state_user_due", "user_id", "due"),
-        # The same for one set, and "new cards started today" (the daily limit).
-        sa.Index("ix_card_state_user_set_due", "user_id", "set_id", "due"),
+        # The same for one set (set first: deleting a set finds its cards by it too).
+        sa.Index("ix_card_state_set_user_due", "set_id", "user_id", "due"),
+        # "New cards started today" (the daily limit).
         sa.Index("ix_card_state_user_created", "user_id", "created_at"),
     )
 
@@ -114,8 +123,11 @@ class ReviewLog(db.Model):
     __table_args__ = (
         sa.Index("ix_review_log_card_reviewed", "card_state_id", "reviewed_at"),
         sa.Index("ix_review_log_user_reviewed", "user_id", "reviewed_at"),
-        # Cram: when did this learner last see this card.
-        sa.Index("ix_review_log_user_item_reviewed", "user_id", "item_id", "reviewed_at"),
+        # Cram: when did this learner last see this card (item first: deleting an item
+        # finds its log rows by it too).
+        sa.Index("ix_review_log_item_user_reviewed", "item_id", "user_id", "reviewed_at"),
+        # Only API reviews carry a key: a web rating adds no entry to this index.
+        index_where_set("uq_review_log_idempotency_key", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,14 +144,17 @@ class ReviewLog(db.Model):
     cram: Mapped[bool] = mapped_column(default=False)
     state_before: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     state_after: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class MatchRecord(db.Model):
     """A learner's best time in the Match game of a set."""
 
     __tablename__ = "match_record"
-    __table_args__ = (sa.UniqueConstraint("user_id", "set_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "set_id"),
+        sa.Index("ix_match_record_set_id", "set_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))

@@ -723,7 +723,7 @@ def _due_counts(
 
 def cram_card(user: User, study_set: StudySet) -> Item | None:
     """The flashcard crammed least recently (never-crammed first), ignoring the schedule."""
-    # One index probe of (user_id, item_id, reviewed_at) per card of the set, instead of
+    # One index probe of (item_id, user_id, reviewed_at) per card of the set, instead of
     # grouping the learner's whole review log.
     seen = (
         sa.select(sa.func.max(ReviewLog.reviewed_at))

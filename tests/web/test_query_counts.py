@@ -1,5 +1,6 @@
 """No N+1 queries: the number of queries per page does not grow with the data."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -11,13 +12,13 @@ from quizapp.services import banks, classes, study
 
 
 @contextmanager
-def count_queries(app, statements=None):
+def count_queries(app, statements=None, *, with_parameters=False):
     counter = {"n": 0}
 
-    def before(_conn, _cursor, statement, *_args, **_kwargs):
+    def before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
         counter["n"] += 1
         if statements is not None:
-            statements.append(statement)
+            statements.append((statement, parameters) if with_parameters else statement)
 
     with app.app_context():
         engine = db.engine
@@ -71,29 +72,35 @@ def _login(client, app, username, role="instructor"):
     client.post("/auth/login", data={"username": username, "password": "password123"})
 
 
-@pytest.mark.parametrize(
-    "page", ["set", "question", "result", "dashboard", "gradebook", "review", "analysis"]
-)
+PAGES = ["set", "question", "result", "dashboard", "gradebook", "review", "analysis"]
+INSTRUCTOR_PAGES = ("gradebook", "review", "analysis")
+
+
+def _page_url(page, set_id, course_id, attempt_id, first_item):
+    return {
+        "set": f"/sets/{set_id}",
+        "question": f"/attempts/{attempt_id}/items/{first_item}",
+        "result": f"/attempts/{attempt_id}/result",
+        "dashboard": "/me/progress",
+        "gradebook": f"/teach/classes/{course_id}",
+        "review": f"/teach/sets/{set_id}",
+        "analysis": f"/teach/sets/{set_id}/analysis",
+    }[page]
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_queries_per_page_do_not_grow_with_items_or_learners(app, client, page):
     counts = []
     for n_items, n_learners in ((3, 2), (30, 8)):
         set_id, course_id, teacher = _world(app, n_items, n_learners)
         learner = f"l{n_items}-0"
-        _login(client, app, teacher if page in ("gradebook", "review", "analysis") else learner)
+        _login(client, app, teacher if page in INSTRUCTOR_PAGES else learner)
         with app.app_context():
             attempt = db.session.scalar(
                 sa.select(Attempt).join(User).where(User.username == learner)
             )
             attempt_id, first_item = attempt.id, attempt.item_ids[0]
-        url = {
-            "set": f"/sets/{set_id}",
-            "question": f"/attempts/{attempt_id}/items/{first_item}",
-            "result": f"/attempts/{attempt_id}/result",
-            "dashboard": "/me/progress",
-            "gradebook": f"/teach/classes/{course_id}",
-            "review": f"/teach/sets/{set_id}",
-            "analysis": f"/teach/sets/{set_id}/analysis",
-        }[page]
+        url = _page_url(page, set_id, course_id, attempt_id, first_item)
         with count_queries(app) as counter:
             response = client.get(url)
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
@@ -207,3 +214,36 @@ def test_the_flashcard_page_reads_the_user_with_the_set(app, client, backend):
     assert response.status_code == 200 and "Front" in response.get_data(as_text=True)
     assert not any(s.startswith("SELECT user.") for s in statements), "\n".join(statements)
     assert len(statements) == 2, "\n".join(statements)
+
+
+# The tables that grow with every learner's every answer and rating.
+PER_LEARNER_TABLES = ("attempt", "response", "card_state", "review_log")
+FULL_SCAN = re.compile(r"\bSCAN (\w+)")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_find_learner_rows_through_indexes(app, client, backend, page):
+    """No statement of a page reads a whole per-learner table (SQLite's query plan says
+    SCAN): at a district's size that is every answer of every learner, on each view."""
+    if backend != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    set_id, course_id, teacher = _world(app, 5, 3)
+    _login(client, app, teacher if page in INSTRUCTOR_PAGES else "l5-0")
+    with app.app_context():
+        attempt = db.session.scalar(sa.select(Attempt).join(User).where(User.username == "l5-0"))
+        attempt_id, first_item = attempt.id, attempt.item_ids[0]
+    url = _page_url(page, set_id, course_id, attempt_id, first_item)
+    statements = []
+    with count_queries(app, statements, with_parameters=True):
+        assert client.get(url).status_code == 200
+    scans = []
+    with app.app_context(), db.engine.connect() as conn:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            for row in plan:
+                match = FULL_SCAN.search(row[-1])
+                if match and match.group(1) in PER_LEARNER_TABLES:
+                    scans.append(f"{row[-1]}  in  {statement[:160]}")
+    assert scans == []
