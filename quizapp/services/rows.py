@@ -8,7 +8,7 @@ savepoint and without the ORM's unit of work (both cost statements and CPU on ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -47,7 +47,7 @@ def insert_once(
     """
     table = model.__table__
     statement = _insert_statement(session.get_bind().dialect.name, table, tuple(key))
-    new_id: int | None = execute_core(session, statement, values).scalar_one_or_none()
+    new_id: int | None = execute_dml(session, statement, values).scalar_one_or_none()
     return new_id
 
 
@@ -64,7 +64,7 @@ def insert_new(session: Session, model: type[ModelT], values: dict[str, Any]) ->
     of its time in the flush of its one new row). Unlike a flushed new object, the row is
     not expunged if a savepoint taken before it rolls back: do not use it after that.
     """
-    new_id = execute_core(session, _insert_returning_id(model.__table__), values).scalar_one()
+    new_id = execute_dml(session, _insert_returning_id(model.__table__), values).scalar_one()
     row = model(id=new_id, **values)
     make_transient_to_detached(row)
     session.add(row)
@@ -80,7 +80,7 @@ def insert_row(session: Session, model: type[Base], values: dict[str, Any]) -> N
     """INSERT one row that nothing in this request reads back (a log line), through the
     table: no object, no unit-of-work flush. ``values`` must name the same columns on every
     call of a model, so the compiled statement is reused."""
-    execute_core(session, _plain_insert(model.__table__), values)
+    execute_dml(session, _plain_insert(model.__table__), values)
 
 
 def execute_core(
@@ -92,3 +92,69 @@ def execute_core(
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, values)
+
+
+# (SQL text, function from a values dict to the driver's parameters)
+DriverStatement = tuple[str, Callable[[dict[str, Any]], Any]]
+
+
+@lru_cache(maxsize=64)
+def _driver_statement(
+    dialect: sa.Dialect, statement: sa.Insert | sa.Update, keys: tuple[str, ...]
+) -> DriverStatement | None:
+    """``statement`` compiled once into the driver's SQL, with the bind processors of its
+    parameters (what SQLAlchemy applies on every execute); None if it needs more than that."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    if (
+        compiled.insert_prefetch  # columns left to their Python-side defaults, which
+        or compiled.update_prefetch  # SQLAlchemy's execution context computes per call
+        or compiled.escaped_bind_names
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+    ):
+        return None
+    if any(
+        column.type._cached_result_processor(dialect, None) for column in compiled.returning or ()
+    ):
+        return None  # RETURNING values that need converting: let SQLAlchemy do it
+    # Each parameter: its name, where its value comes from (the caller's key, or the
+    # constant a literal in the statement bound, such as the 1 of "reps + 1") and the
+    # converter SQLAlchemy would apply.
+    sources = []
+    for name, bind in compiled.binds.items():
+        constant = name not in keys
+        if constant and (bind.required or bind.callable is not None):
+            return None
+        processor = bind.type._cached_bind_processor(dialect)
+        value = processor(bind.value) if constant and processor else bind.value
+        sources.append((name, constant, value, None if constant else processor))
+
+    def parameter(source: tuple[str, bool, Any, Any], values: dict[str, Any]) -> Any:
+        name, constant, value, processor = source
+        if constant:
+            return value
+        return processor(values[name]) if processor else values[name]
+
+    if compiled.positiontup is not None:
+        by_name = {source[0]: source for source in sources}
+        order = tuple(by_name[name] for name in compiled.positiontup)
+        return compiled.string, lambda values: tuple(parameter(s, values) for s in order)
+    return compiled.string, lambda values: {s[0]: parameter(s, values) for s in sources}
+
+
+def execute_dml(
+    session: Session, statement: sa.Insert | sa.Update, values: dict[str, Any]
+) -> sa.CursorResult[Any]:
+    """``execute_core`` for an INSERT or UPDATE that runs on every answer or rating: sent
+    as the SQL compiled once, with the parameters converted as SQLAlchemy would (``values``
+    must name the same keys on every call). The connection's events (the write lock) and
+    error translation stay SQLAlchemy's; its per-call compile-cache lookup and parameter
+    setup are skipped (for a first rating's two INSERTs, 2.7 % of its instructions)."""
+    if session.autoflush:
+        session.flush()
+    connection = session.connection()
+    driver = _driver_statement(connection.dialect, statement, tuple(values))
+    if driver is None:
+        return connection.execute(statement, values)
+    sql, parameters = driver
+    return connection.exec_driver_sql(sql, parameters(values))

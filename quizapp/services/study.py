@@ -27,7 +27,7 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import execute_core, insert_new, insert_once, insert_row
+from quizapp.services.rows import execute_core, execute_dml, insert_new, insert_once, insert_row
 from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
@@ -357,15 +357,25 @@ def _due_cards_query(per_set: bool) -> sa.Select:
     return query.where(CardState.set_id == _SET) if per_set else query
 
 
+def _unseen(item: type[Item], state: type[CardState]) -> sa.ColumnElement[bool]:
+    """The set's (``_SET``) items the learner has no card state for.
+
+    NOT IN reads the learner's states of the set once, through the (set_id, user_id)
+    index, and PostgreSQL then tests each item against a hash of them. NOT EXISTS would
+    probe the (user_id, item_id) key once per item instead: for a learner who has seen
+    most of a 1,000-card set that walk took 1.5 ms of PostgreSQL's time, the hash 0.7 ms
+    (bench/next_due.py, "caught up"). ``item_id`` is never NULL, so NOT IN means NOT EXISTS.
+    """
+    seen = sa.select(state.item_id).where(state.set_id == _SET, state.user_id == _USER)
+    return item.id.not_in(seen)
+
+
 @cache
 def _new_cards_query() -> sa.Select:
-    # NOT EXISTS probes the (user_id, item_id) key per item, walking one set's items in
-    # position order and stopping at the first unseen card.
-    seen = sa.exists().where(CardState.user_id == _USER, CardState.item_id == Item.id)
     return (
         sa.select(Item)
         .where(Item.set_id == _SET, Item.status == ItemStatus.PUBLISHED)
-        .where(Item.type == "flashcard", ~seen)
+        .where(Item.type == "flashcard", _unseen(Item, CardState))
         .order_by(Item.position, Item.id)
         .limit(_LIMIT)
     )
@@ -492,17 +502,12 @@ def _set_card_page_query(days: int) -> sa.Select:
     )
     new_item, seen_state = aliased(Item), aliased(CardState)
     started_today = _started_today_query().correlate(None).scalar_subquery()
-    seen = (
-        sa.exists()
-        .where(seen_state.user_id == _USER, seen_state.item_id == new_item.id)
-        .correlate(new_item)
-    )
     new_id = (
         sa.select(new_item.id)
         .where(new_item.set_id == _SET, new_item.status == ItemStatus.PUBLISHED)
         .where(
             new_item.type == "flashcard",
-            ~seen,
+            _unseen(new_item, seen_state),
             sa.bindparam("new_limit", type_=sa.Integer) > started_today,
         )
         .order_by(new_item.position, new_item.id)
@@ -585,7 +590,7 @@ def review_card(
             before, rating, now, desired_retention=user.desired_retention, card_id=state.id
         )
         lapsed = 1 if rating == 1 and before.state == 2 else 0
-        written = execute_core(
+        written = execute_dml(
             db.session, _card_state_update(),
             {"card_state_id": state.id, "read_reps": state.reps, "lapsed": lapsed,
              **{f"new_{name}": value for name, value in _state_fields(after).items()}},

@@ -206,7 +206,9 @@ def test_card_page_serves_what_next_card_and_due_counts_serve(app, seeded):
     first, new cards within the daily limit, nothing once the limit is reached."""
     with app.app_context():
         user, study_set, cards = _guest_with_daily_limit(seeded, 2)
-        now = utcnow()
+        # Noon: "an hour later" below must still be today (the daily limit counts from
+        # midnight UTC; run after 23:00 UTC, an hour later was tomorrow, with a fresh limit).
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
 
         def both_ways(at, in_set=True):
             scope = study_set if in_set else None
