@@ -117,29 +117,41 @@ def _driver_statement(
         column.type._cached_result_processor(dialect, None) for column in compiled.returning or ()
     ):
         return None  # RETURNING values that need converting: let SQLAlchemy do it
-    # Each parameter: its name, where its value comes from (the caller's key, or the
-    # constant a literal in the statement bound, such as the 1 of "reps + 1") and the
-    # converter SQLAlchemy would apply.
-    sources = []
+    # Each parameter: its name, its converter, and whether its value is a constant bound by
+    # the statement itself (such as the 1 of "reps + 1", converted here once) instead of
+    # one of the caller's keys. Built into one comprehension per call: no call per value.
+    sources: list[tuple[str, Any, bool, Any]] = []
     for name, bind in compiled.binds.items():
         constant = name not in keys
         if constant and (bind.required or bind.callable is not None):
             return None
         processor = bind.type._cached_bind_processor(dialect)
-        value = processor(bind.value) if constant and processor else bind.value
-        sources.append((name, constant, value, None if constant else processor))
-
-    def parameter(source: tuple[str, bool, Any, Any], values: dict[str, Any]) -> Any:
-        name, constant, value, processor = source
         if constant:
-            return value
-        return processor(values[name]) if processor else values[name]
-
+            value = processor(bind.value) if processor else bind.value
+            sources.append((name, None, True, value))
+        else:
+            sources.append((name, processor, False, None))
     if compiled.positiontup is not None:
         by_name = {source[0]: source for source in sources}
-        order = tuple(by_name[name] for name in compiled.positiontup)
-        return compiled.string, lambda values: tuple(parameter(s, values) for s in order)
-    return compiled.string, lambda values: {s[0]: parameter(s, values) for s in sources}
+        order = [by_name[name] for name in compiled.positiontup]
+
+        def positional(values: dict[str, Any]) -> tuple[Any, ...]:
+            return tuple(
+                [
+                    value if constant else processor(values[name]) if processor else values[name]
+                    for name, processor, constant, value in order
+                ]
+            )
+
+        return compiled.string, positional
+
+    def named(values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            name: value if constant else processor(values[name]) if processor else values[name]
+            for name, processor, constant, value in sources
+        }
+
+    return compiled.string, named
 
 
 def execute_dml(
