@@ -89,9 +89,13 @@ def execute_core(
     """Run a Core statement on the session's connection: it needs none of the ORM's execute
     path (1-2 % of a rating's instructions). Pending changes are flushed first, as
     ``session.execute`` would, so the row may refer to objects added just before."""
+    return _flushed_connection(session).execute(statement, values)
+
+
+def _flushed_connection(session: Session) -> sa.Connection:
     if session.autoflush:
         session.flush()
-    return session.connection().execute(statement, values)
+    return session.connection()
 
 
 # (SQL text, function from a values dict to the driver's parameters)
@@ -162,9 +166,7 @@ def execute_dml(
     must name the same keys on every call). The connection's events (the write lock) and
     error translation stay SQLAlchemy's; its per-call compile-cache lookup and parameter
     setup are skipped (for a first rating's two INSERTs, 2.7 % of its instructions)."""
-    if session.autoflush:
-        session.flush()
-    connection = session.connection()
+    connection = _flushed_connection(session)
     driver = _driver_statement(connection.dialect, statement, tuple(values))
     if driver is None:
         return connection.execute(statement, values)
