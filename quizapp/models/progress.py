@@ -90,7 +90,9 @@ class CardState(db.Model):
 
     __tablename__ = "card_state"
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "item_id"),
+        # One state per learner and card. Item first: deleting an item finds its states by
+        # this key too, so no index of item_id alone is written on every first rating.
+        sa.UniqueConstraint("item_id", "user_id"),
         # "What is due for me" is the hottest query of the flashcard page.
         sa.Index("ix_card_state_user_due", "user_id", "due"),
         # The same for one set (set first: deleting a set finds its cards by it too).
@@ -101,7 +103,7 @@ class CardState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
-    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id", ondelete="CASCADE"))
     set_id: Mapped[int] = mapped_column(sa.ForeignKey("study_set.id", ondelete="CASCADE"))
     state: Mapped[int] = mapped_column(default=1)  # fsrs.State: 1 learning, 2 review, 3 relearning
     step: Mapped[int | None] = mapped_column(default=0)
