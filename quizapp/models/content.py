@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from quizapp.extensions import db
 from quizapp.model_base import utcnow
@@ -97,6 +97,9 @@ class StudySet(db.Model):
     # Test mode settings: a time limit per attempt and how many test attempts a learner gets.
     test_time_limit_s: Mapped[int | None]
     test_max_attempts: Mapped[int | None]
+    # Moves on whenever the set may have gained a flashcard a learner has not seen (an item
+    # added, published, or turned into a flashcard): see CaughtUp and bump_cards_version.
+    cards_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -165,6 +168,35 @@ class Item(db.Model):
     @property
     def is_gradable(self) -> bool:
         return self.type not in ("flashcard", "description", "essay")
+
+
+# The item columns whose change may give a set a flashcard its learners have not seen.
+CARD_COLUMNS = ("status", "type", "set_id")
+
+
+def bump_cards_version(connection: sa.Connection, set_ids: set[int]) -> None:
+    """Move these sets' cards_version on, so that Study now searches them for new cards
+    again. Writes that bypass the ORM (a bank's bulk INSERT) call this themselves."""
+    if set_ids:
+        table = StudySet.__table__
+        connection.execute(
+            sa.update(table)
+            .where(table.c.id.in_(sorted(set_ids)))
+            .values(cards_version=table.c.cards_version + 1)
+        )
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _items_changed(session: Session, _context: Any) -> None:
+    """Every ORM write of an item that may add a card to its set moves the set's
+    cards_version on, in the same transaction."""
+    changed = {item.set_id for item in session.new if isinstance(item, Item)}
+    for item in session.dirty:
+        if isinstance(item, Item) and item.set_id not in changed:
+            attrs = sa.inspect(item).attrs
+            if any(attrs[name].history.has_changes() for name in CARD_COLUMNS):
+                changed.add(item.set_id)
+    bump_cards_version(session.connection(), changed)
 
 
 class PendingImport(db.Model):

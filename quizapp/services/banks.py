@@ -13,6 +13,7 @@ from quizapp import gc_pause
 from quizapp.domain import banks
 from quizapp.extensions import db
 from quizapp.models import Item, ItemStatus, PendingImport, SetStatus, StudySet, User
+from quizapp.models.content import bump_cards_version
 
 EXPORT_FORMATS = ("gift", "moodle_xml", "qti", "csv", "json", "apkg", "aiken")
 
@@ -152,6 +153,7 @@ def import_bank(
         # One executemany on the table (not the ORM's bulk insert, which batches by a few
         # rows): a 10,000-question bank is one statement, not 10,000 flushes.
         db.session.execute(Item.__table__.insert(), rows)
+        bump_cards_version(db.session.connection(), {study_set.id})  # no ORM flush saw them
     if publish:
         study_set.status = SetStatus.PUBLISHED
     db.session.flush()

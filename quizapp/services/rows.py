@@ -52,6 +52,24 @@ def insert_once(
 
 
 @lru_cache(maxsize=32)
+def _upsert_statement(dialect: str, table: sa.Table, key: tuple[str, ...]) -> sa.Insert:
+    statement = _INSERTS[dialect](table)
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={column.name: statement.excluded[column.name] for column in table.columns
+              if column.name not in key},
+    )  # fmt: skip
+
+
+def upsert(session: Session, model: type[Base], values: dict[str, Any], key: Sequence[str]) -> None:
+    """Store a ``model`` row with ``values``, or overwrite the other columns of the row with
+    the same ``key`` columns (``INSERT ... ON CONFLICT (key) DO UPDATE``): one statement, no
+    read first, on SQLite and PostgreSQL alike."""
+    statement = _upsert_statement(session.get_bind().dialect.name, model.__table__, tuple(key))
+    execute_core(session, statement, values)
+
+
+@lru_cache(maxsize=32)
 def _insert_returning_id(table: sa.Table) -> sa.Insert:
     return sa.insert(table).returning(table.c.id)
 

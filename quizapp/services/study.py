@@ -18,6 +18,7 @@ from quizapp.models import (
     Attempt,
     AttemptMode,
     CardState,
+    CaughtUp,
     Item,
     ItemStatus,
     MatchRecord,
@@ -27,7 +28,14 @@ from quizapp.models import (
     User,
     utcnow,
 )
-from quizapp.services.rows import execute_core, execute_dml, insert_new, insert_once, insert_row
+from quizapp.services.rows import (
+    execute_core,
+    execute_dml,
+    insert_new,
+    insert_once,
+    insert_row,
+    upsert,
+)
 from quizapp.services.sets import learner_item_ids
 
 QUIZ_TYPES = (
@@ -383,10 +391,19 @@ def _new_cards_query() -> sa.Select:
 
 @cache
 def _started_sets_query() -> sa.Select:
-    # Sets the learner has started: one index probe per published set.
+    # Sets the learner has started and may have new cards in: two index probes per
+    # published set. A set the learner had caught up with at its current cards_version has
+    # no new card (CaughtUp) and is not searched.
     started = sa.exists().where(CardState.user_id == _USER, CardState.set_id == StudySet.id)
+    caught_up = sa.exists().where(
+        CaughtUp.user_id == _USER,
+        CaughtUp.set_id == StudySet.id,
+        CaughtUp.cards_version == StudySet.cards_version,
+    )
     return (
-        sa.select(StudySet.id).where(StudySet.status == "published", started).order_by(StudySet.id)
+        sa.select(StudySet.id, StudySet.cards_version)
+        .where(StudySet.status == "published", started, ~caught_up)
+        .order_by(StudySet.id)
     )
 
 
@@ -423,20 +440,35 @@ def card_queue(
     room = min(limit - len(cards), new_cards_left_today(user, now, started_today))
     if room <= 0:
         return cards
+    # (set id, its cards_version read before the search; None: not recorded when caught up)
+    searches: list[tuple[int, int | None]]
     if study_set is not None:
-        set_ids: list[int] = [study_set.id] if study_set.status == "published" else []
+        searches = [(study_set.id, None)] if study_set.status == "published" else []
     else:
-        set_ids = list(db.session.scalars(_started_sets_query(), {"user_id": user.id}))
-    for set_id in set_ids:
+        started = db.session.execute(_started_sets_query(), {"user_id": user.id})
+        searches = [(set_id, cards_version) for set_id, cards_version in started]
+    for set_id, cards_version in searches:
         found = db.session.scalars(
             _new_cards_query(), {"user_id": user.id, "set_id": set_id, "limit": room}
         )
         new = [(item, None) for item in found]
+        if not new and cards_version is not None:
+            _record_caught_up(user, set_id, cards_version)
         cards += new
         room -= len(new)
         if room <= 0:
             break
     return cards
+
+
+def _record_caught_up(user: User, set_id: int, cards_version: int) -> None:
+    """Remember that the learner has no new card in the set at this cards_version (the
+    caller commits: Study now's page does; if nobody does, the next page searches again)."""
+    upsert(
+        db.session, CaughtUp,
+        {"user_id": user.id, "set_id": set_id, "cards_version": cards_version},
+        key=("user_id", "set_id"),
+    )  # fmt: skip
 
 
 def next_card(

@@ -7,8 +7,17 @@ import sqlalchemy as sa
 from quizapp import create_app
 from quizapp.domain import scheduling
 from quizapp.extensions import db
-from quizapp.models import Attempt, CardState, Item, Response, ReviewLog, User, utcnow
-from quizapp.services import accounts, sets, study
+from quizapp.models import (
+    Attempt,
+    CardState,
+    Item,
+    Response,
+    ReviewLog,
+    StudySet,
+    User,
+    utcnow,
+)
+from quizapp.services import accounts, banks, sets, study
 
 from support import SEED_ARTICLE, run_together
 
@@ -257,3 +266,108 @@ def test_cram_serves_the_card_seen_least_recently(app, seeded):
         assert study.cram_card(user, study_set) == cards[1]
         # Another learner's history does not count.
         assert study.cram_card(accounts.create_guest(), study_set) == cards[0]
+
+
+def _flashcard_set(title: str, cards: int, status: str = "published") -> StudySet:
+    study_set = StudySet(title=title, status="published")
+    study_set.items = [
+        Item(uid=f"{title}-{n}", position=n, type="flashcard", status=status,
+             prompt=f"{title} front {n}", back=f"back {n}")
+        for n in range(cards)
+    ]  # fmt: skip
+    db.session.add(study_set)
+    db.session.flush()
+    return study_set
+
+
+def _statements_of(call):
+    """Run ``call``; return its result and how many SQL statements it sent."""
+    sent = []
+
+    def count(*_args):
+        sent.append(1)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        return call(), len(sent)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_study_now_skips_caught_up_sets_until_one_gains_a_card(app):
+    """A learner who has seen every card of their sets gets "nothing new" from Study now
+    without a search per set; a card added, published or imported into a set is served."""
+    with app.app_context():
+        user = accounts.create_guest()
+        user.daily_new_limit = 1000
+        sets_ = [_flashcard_set(f"set{n}", 2) for n in range(6)]
+        draft = Item(uid="draft", position=9, type="flashcard", status="draft",
+                     prompt="not yet", set_id=sets_[2].id)  # fmt: skip
+        db.session.add(draft)
+        now = utcnow()
+        for study_set in sets_:
+            for card in study_set.items:
+                if card.status == "published":
+                    study.review_card(user, card, 4, now=now)
+        db.session.commit()
+        later = now + timedelta(minutes=1)  # nothing due yet (Easy: days away)
+
+        first, searching = _statements_of(lambda: study.card_queue(user, now=later))
+        db.session.commit()
+        again, skipping = _statements_of(lambda: study.card_queue(user, now=later))
+        assert first == again == []
+        # The first time one search per set; then none: a few statements for any number.
+        assert searching >= skipping + len(sets_)
+        assert skipping < len(sets_)
+
+        # A card added to set 4 through the ORM: served.
+        added = Item(uid="new", position=9, type="flashcard", status="published",
+                     prompt="added later", set_id=sets_[4].id)  # fmt: skip
+        db.session.add(added)
+        db.session.commit()
+        assert study.card_queue(user, now=later) == [(added, None)]
+        study.review_card(user, added, 4, now=now)
+        db.session.commit()
+        assert study.card_queue(user, now=later) == []
+
+        # The draft card of set 2 published: served.
+        draft.status = "published"
+        db.session.commit()
+        assert study.card_queue(user, now=later) == [(draft, None)]
+        study.review_card(user, draft, 4, now=now)
+        db.session.commit()
+        assert study.card_queue(user, now=later) == []
+
+        # A bank imported into set 5 (one bulk INSERT, no ORM flush of items): served.
+        sets_[5].title = "imported into"
+        db.session.commit()
+        banks.import_bank(
+            b"front,back\nimported term,imported definition\n", filename="terms.csv",
+            set_name="imported into",
+            publish=True,
+        )  # fmt: skip
+        db.session.commit()
+        queue = study.card_queue(user, now=later)
+        assert [item.set_id for item, _state in queue] == [sets_[5].id]
+
+
+def test_a_card_published_during_the_search_is_not_hidden_by_it(app):
+    """The version recorded is the one read before the search: a card published between
+    the search and the record leaves the record behind."""
+    with app.app_context():
+        user = accounts.create_guest()
+        study_set = _flashcard_set("raced", 1)
+        now = utcnow()
+        study.review_card(user, study_set.items[0], 4, now=now)
+        db.session.commit()
+        later = now + timedelta(minutes=1)
+        version = study_set.cards_version
+        published = Item(uid="raced", position=2, type="flashcard", status="published",
+                         prompt="published meanwhile", set_id=study_set.id)  # fmt: skip
+        db.session.add(published)
+        db.session.commit()
+        # What a search that began before the commit would record:
+        study._record_caught_up(user, study_set.id, version)
+        db.session.commit()
+        assert study.card_queue(user, now=later) == [(published, None)]

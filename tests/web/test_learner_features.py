@@ -11,6 +11,7 @@ from quizapp.extensions import db
 from quizapp.models import (
     Attempt,
     CardState,
+    CaughtUp,
     Item,
     MatchRecord,
     Response,
@@ -121,6 +122,27 @@ def test_study_now_serves_due_cards_across_sets_then_respects_the_daily_limit(
             state.due = utcnow() + timedelta(days=3)
         db.session.commit()
     assert "No cards are due" in client.get("/study").get_data(as_text=True)
+
+
+def test_study_now_remembers_a_set_with_no_new_card(client, app, auth):
+    """The Study now page stores what its search found (a set with nothing new), so the
+    next page does not search the set again; a card published later is served."""
+    _signed_in(auth)
+    with app.app_context():
+        study_set = StudySet(title="tiny", status="published")
+        study_set.items = [Item(uid="only", type="flashcard", status="published",
+                                prompt="the only card", back="b")]  # fmt: skip
+        db.session.add(study_set)
+        db.session.commit()
+        set_id, item_id = study_set.id, study_set.items[0].id
+    client.post(f"/sets/{set_id}/flashcards/{item_id}", data={"rating": "4", "reps": "0"})
+    assert "/study/" not in client.get("/study").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(CaughtUp.set_id)).all() == [set_id]
+        db.session.add(Item(uid="more", type="flashcard", status="published",
+                            prompt="a second card", back="b", set_id=set_id))  # fmt: skip
+        db.session.commit()
+    assert "a second card" in client.get("/study").get_data(as_text=True)
 
 
 def test_match_keeps_the_best_time_and_refuses_impossible_times(client, app, seeded, auth):

@@ -388,6 +388,7 @@ def study_now() -> ResponseReturnValue:
 
 def _study_now_page() -> ResponseReturnValue:
     item, state, due = study.card_page(current_user)
+    db.session.commit()  # the sets the search found caught up with (models.CaughtUp)
     return render_template(
         "study/flashcards.html", study_set=None, item=item, state=state,
         reps=state.reps if state else 0, due=due,
