@@ -13,6 +13,7 @@ inside an app context, it times (median / p95 over --runs calls, fresh transacti
   due_counts(user)             the same over every set
   cram_card(user, set)         the cram page (reads the review log) - reported, no target
   next_card(user), nothing new  last: every card of every set seen, nothing due - reported
+                                (after the first call, which searches every set once)
 
 and prints each statement's query plan (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on
 PostgreSQL) to show which indexes are used. Target (issue): the next-due-cards query under
@@ -219,8 +220,8 @@ def time_calls(fn: Callable[[], Any], runs: int) -> list[float]:
 
 def time_nothing_new(user: Any, caught_up: datetime, runs: int) -> dict[str, float]:
     """Study now for a learner who has seen every card of every set and has nothing due:
-    the new-card search then looks through each started set in turn and finds nothing.
-    Reported, not judged (it is not the next-due query); run last, since it gives the
+    the first call searches each started set in turn, finds nothing and records it; the
+    calls timed after its commit skip those sets (models.CaughtUp). Reported, not judged (it is not the next-due query); run last, since it gives the
     learner a state for the new cards of set 1 that the cases above look for."""
     from quizapp.extensions import db
     from quizapp.models import CardState, Item
@@ -237,12 +238,18 @@ def time_nothing_new(user: Any, caught_up: datetime, runs: int) -> dict[str, flo
     )
     db.session.execute(sa.insert(CardState).from_select(columns, copy))
     db.session.commit()
+    # The first Study now searches every started set and records each as caught up
+    # (models.CaughtUp); the page commits that, and later pages skip those sets.
+    start = time.perf_counter()
     assert study.next_card(user, now=caught_up) == (None, None)
+    first_ms = (time.perf_counter() - start) * 1000
+    db.session.commit()
     timings = sorted(time_calls(lambda: study.next_card(user, now=caught_up), min(runs, 30)))
     median, p95 = statistics.median(timings), bl.percentile(timings, 95)
     print(f"\n  {'next_card(user), nothing new':<32} {median:>10.2f} {p95:>8.2f} "
-          f"{timings[-1]:>8.2f}  - (every set searched; see bench/README.md)")  # fmt: skip
-    return {"median": median, "p95": p95, "max": timings[-1]}
+          f"{timings[-1]:>8.2f}  - (the first call, which searched every set: "
+          f"{first_ms:.1f} ms)")  # fmt: skip
+    return {"median": median, "p95": p95, "max": timings[-1], "first": first_ms}
 
 
 def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
