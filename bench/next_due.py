@@ -221,8 +221,9 @@ def time_calls(fn: Callable[[], Any], runs: int) -> list[float]:
 def time_nothing_new(user: Any, caught_up: datetime, runs: int) -> dict[str, float]:
     """Study now for a learner who has seen every card of every set and has nothing due:
     the first call searches each started set in turn, finds nothing and records it; the
-    calls timed after its commit skip those sets (models.CaughtUp). Reported, not judged (it is not the next-due query); run last, since it gives the
-    learner a state for the new cards of set 1 that the cases above look for."""
+    calls timed after its commit skip those sets (models.CaughtUp). Reported, not judged
+    (it is not the next-due query); run last, since it gives the learner a state for the
+    new cards of set 1 that the cases above look for."""
     from quizapp.extensions import db
     from quizapp.models import CardState, Item
     from quizapp.services import study

@@ -2,7 +2,12 @@
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
+
+import sqlalchemy as sa
+
+from quizapp.extensions import db
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_ARTICLE = REPO_ROOT / "question_banks" / "alaska-summit.txt"
@@ -153,3 +158,22 @@ def store_as_plaintext(key, secrets: tuple[str, ...]) -> str:
     )
     db.session.expire_all()
     return pem
+
+
+@contextmanager
+def count_queries(app, statements=None, *, with_parameters=False):
+    """Count (and optionally collect) the SQL statements sent inside the block."""
+    counter = {"n": 0}
+
+    def before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
+        counter["n"] += 1
+        if statements is not None:
+            statements.append((statement, parameters) if with_parameters else statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)

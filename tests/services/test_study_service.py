@@ -19,7 +19,7 @@ from quizapp.models import (
 )
 from quizapp.services import accounts, banks, sets, study
 
-from support import SEED_ARTICLE, run_together
+from support import SEED_ARTICLE, count_queries, run_together
 
 
 def test_review_log_replay_reproduces_every_stored_card_state(app, seeded):
@@ -280,21 +280,6 @@ def _flashcard_set(title: str, cards: int, status: str = "published") -> StudySe
     return study_set
 
 
-def _statements_of(call):
-    """Run ``call``; return its result and how many SQL statements it sent."""
-    sent = []
-
-    def count(*_args):
-        sent.append(1)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        return call(), len(sent)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
 def test_study_now_skips_caught_up_sets_until_one_gains_a_card(app):
     """A learner who has seen every card of their sets gets "nothing new" from Study now
     without a search per set; a card added, published or imported into a set is served."""
@@ -313,10 +298,13 @@ def test_study_now_skips_caught_up_sets_until_one_gains_a_card(app):
         db.session.commit()
         later = now + timedelta(minutes=1)  # nothing due yet (Easy: days away)
 
-        first, searching = _statements_of(lambda: study.card_queue(user, now=later))
+        with count_queries(app) as searching:
+            first = study.card_queue(user, now=later)
         db.session.commit()
-        again, skipping = _statements_of(lambda: study.card_queue(user, now=later))
+        with count_queries(app) as skipping:
+            again = study.card_queue(user, now=later)
         assert first == again == []
+        searching, skipping = searching["n"], skipping["n"]
         # The first time one search per set; then none: a few statements for any number.
         assert searching >= skipping + len(sets_)
         assert skipping < len(sets_)

@@ -1,7 +1,6 @@
 """No N+1 queries: the number of queries per page does not grow with the data."""
 
 import re
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -10,23 +9,7 @@ from quizapp.extensions import db
 from quizapp.models import Attempt, Item, ReviewLog, StudySet, User
 from quizapp.services import banks, classes, study
 
-
-@contextmanager
-def count_queries(app, statements=None, *, with_parameters=False):
-    counter = {"n": 0}
-
-    def before(_conn, _cursor, statement, parameters, *_args, **_kwargs):
-        counter["n"] += 1
-        if statements is not None:
-            statements.append((statement, parameters) if with_parameters else statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield counter
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
+from support import count_queries
 
 
 def _bank(n):
