@@ -207,6 +207,7 @@ class Run:
         self.results: dict[str, Any] = {"db": kind, "workers": args.workers,
                                         "threads": args.threads}  # fmt: skip
         self.passed: dict[str, bool] = {}
+        self.answer_rate = 0.0  # answers/s of the last answer phase (sizes the top-up)
         env = self.target.env()
         if args.db_pool_size:
             env["DB_POOL_SIZE"] = str(args.db_pool_size)
@@ -468,7 +469,7 @@ class Run:
         latencies = sorted(s.duration * 1000 for s in done)
         requests = len(stats.samples)
         if kind == "answer":
-            self.answer_rate = len(done) / length  # sizes the next phase's top-up
+            self.answer_rate = len(done) / length
         return {
             "kind": kind, "rps": len(done) / length, "count": len(done),
             "failures": sum(s.failed for s in stats.samples),
@@ -483,7 +484,7 @@ class Run:
         that the phase measures answer POSTs only (as the ceiling's phase measures its one
         endpoint); a learner who still runs out starts one within the phase."""
         questions = len(self.target.quiz_items)
-        rate = max(self.answer_rate, 1.0)  # answers/s of the last answer phase
+        rate = max(self.answer_rate, 1.0)
         expected = rate * self.args.ceiling_duration / len(learners) * 1.5
         wanted = int(expected // questions) + 2
         prep = bl.Stats()
@@ -569,31 +570,30 @@ class Run:
                 order = ("answer", "review") if number % 2 else ("review", "answer")
                 for kind in order:
                     phase = await self.phase(kind, learners)
-                    phases.append(phase)
-                    phases.append(await self.phase("ceiling", clients))
-                    if phase["disturbed"] or phases[-1]["disturbed"]:
+                    after = await self.phase("ceiling", clients)
+                    before = phases[-1]
+                    phase["bracket"] = (before["rps"] + after["rps"]) / 2
+                    phase["ratio"] = phase["rps"] / phase["bracket"] if phase["bracket"] else 0.0
+                    phase["clean"] = not any(p["disturbed"] for p in (before, phase, after))
+                    phases += [phase, after]
+                    if not phase["clean"]:
                         bl.wait_for_quiet()
-                self.print_round(number, phases[-4:], phases[-5]["rps"])
+                self.print_round(number, phases[-4:])
         finally:
             self.ceiling_server.stop()
             await asyncio.gather(*(c.close() for c in [*learners, *clients]))
         self.judge_ceiling(phases)
 
-    answer_rate = 0.0
-
     @staticmethod
-    def print_round(number: int, four: list[dict[str, Any]], ceiling_before: float) -> None:
-        parts = []
-        before = ceiling_before
-        for quizapp, after in zip(four[::2], four[1::2], strict=True):
-            ratio = quizapp["rps"] / ((before + after["rps"]) / 2) if before else 0.0
-            parts.append(
-                f"{quizapp['kind']} {quizapp['rps']:6.1f} req/s ({quizapp['cpu_ms']:.1f} ms CPU, "
-                f"p95 {quizapp['p95']:.0f} ms) -> {bl.pct(ratio)}"
-                f"{' (disturbed)' if quizapp['disturbed'] else ''}; ceiling "
-                f"{after['rps']:6.1f} ({after['cpu_ms']:.1f} ms)"
-            )
-            before = after["rps"]
+    def print_round(number: int, four: list[dict[str, Any]]) -> None:
+        """One line per round: each quizapp phase, its ratio, and the ceiling after it."""
+        parts = [
+            f"{quizapp['kind']} {quizapp['rps']:6.1f} req/s ({quizapp['cpu_ms']:.1f} ms CPU, "
+            f"p95 {quizapp['p95']:.0f} ms) -> {bl.pct(quizapp['ratio'])}"
+            f"{'' if quizapp['clean'] else ' (disturbed)'}; ceiling "
+            f"{after['rps']:6.1f} ({after['cpu_ms']:.1f} ms)"
+            for quizapp, after in zip(four[::2], four[1::2], strict=True)
+        ]
         print(f"  round {number:>2}: " + " | ".join(parts), flush=True)
 
     def judge_ceiling(self, phases: list[dict[str, Any]]) -> None:
@@ -607,20 +607,9 @@ class Run:
             f"{max(p['rps'] for p in ceilings):.0f})"
         )
         for name in ("answer", "review"):
-            ratios, clean, quizapp_rps, bracket_rps = [], [], 0.0, 0.0
-            for index, phase in enumerate(phases):
-                if phase["kind"] != name:
-                    continue
-                before, after = phases[index - 1], phases[index + 1]
-                bracket = (before["rps"] + after["rps"]) / 2
-                if not bracket:
-                    continue
-                ratio = phase["rps"] / bracket
-                ratios.append(ratio)
-                quizapp_rps += phase["rps"]
-                bracket_rps += bracket
-                if not (phase["disturbed"] or before["disturbed"] or after["disturbed"]):
-                    clean.append(ratio)
+            chosen = [p for p in phases if p["kind"] == name]
+            ratios = [p["ratio"] for p in chosen]
+            clean = [p["ratio"] for p in chosen if p["clean"]]
             # Phases where something else took CPU compare unlike conditions: the verdict
             # leaves them out while enough phases remain.
             judged = clean if len(clean) >= max(3, len(ratios) // 2) else ratios
@@ -628,8 +617,9 @@ class Run:
             ok = ratio >= TARGET_CEILING_RATIO
             self.passed[f"ceiling-{name}"] = ok
             quartiles = statistics.quantiles(judged, n=4) if len(judged) >= 2 else [ratio] * 3
-            pooled = quizapp_rps / bracket_rps if bracket_rps else 0.0
-            rps = statistics.median(p["rps"] for p in phases if p["kind"] == name)
+            brackets = sum(p["bracket"] for p in chosen)
+            pooled = sum(p["rps"] for p in chosen) / brackets if brackets else 0.0
+            rps = statistics.median(p["rps"] for p in chosen)
             cpu = self.cpu_per_request(phases, name)
             ceiling_cpu = self.cpu_per_request(phases, "ceiling")
             results[name] = {"rps": rps, "ratio": ratio, "ratios": ratios, "judged": len(judged),
